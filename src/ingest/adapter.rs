@@ -1,0 +1,75 @@
+//! The adapter contract and the registry of formats, in detection order (most specific first, generic JSONL last).
+//!
+//! An adapter sniffs a file's first bytes to say whether it reads the format, and turns an [`Input`] (a whole file,
+//! or a newline-aligned chunk of a large line-oriented file) into [`Parsed`] records of the canonical shape.
+
+use std::path::Path;
+
+use super::record::Parsed;
+use super::{agentleak, generic_jsonl};
+
+/// The bytes an adapter parses, with where they sit in the source file.
+pub struct Input<'a> {
+    pub path: &'a Path,
+    /// The path as the user should see it in messages.
+    pub display: &'a str,
+    pub bytes: &'a [u8],
+    /// 1-based line number of `bytes[0]` in the (decompressed) file.
+    pub first_line: u64,
+    /// Byte offset of `bytes[0]` in the (decompressed) file.
+    pub base_offset: u64,
+    /// A run id for formats that record none: the file stem and a short content hash, stable across re-ingests.
+    pub default_run_id: &'a str,
+}
+
+pub trait Adapter: Send + Sync {
+    /// The `--format` name, e.g. `agentleak`.
+    fn name(&self) -> &'static str;
+    /// The framework that writes it, as stored in `runs.framework`.
+    fn framework(&self) -> &'static str;
+    /// One line for `tvp formats`: what files it reads.
+    fn reads(&self) -> &'static str;
+    /// Canonical fields the format does not record (`tvp formats` and the README say so).
+    fn lacks(&self) -> &'static str;
+    /// Whether a file whose path and first bytes are given is in this format.
+    fn sniff(&self, path: &Path, head: &[u8]) -> bool;
+    /// Whether the format is one record per line, so large files may be split into chunks at newlines.
+    fn line_oriented(&self) -> bool {
+        false
+    }
+    fn parse(&self, input: &Input) -> Parsed;
+}
+
+/// Every format tvp reads, in the order detection tries them.
+pub fn adapters() -> &'static [&'static dyn Adapter] {
+    &[&agentleak::AgentLeak, &generic_jsonl::GenericJsonl]
+}
+
+pub fn by_name(name: &str) -> Option<&'static dyn Adapter> {
+    adapters().iter().copied().find(|a| a.name().eq_ignore_ascii_case(name))
+}
+
+/// The first adapter that recognizes the file.
+pub fn detect(path: &Path, head: &[u8]) -> Option<&'static dyn Adapter> {
+    adapters().iter().copied().find(|a| a.sniff(path, head))
+}
+
+/// Helpers adapters share for reading JSON-ish heads.
+pub mod sniff {
+    /// The head as text with leading whitespace (and a UTF-8 BOM) skipped.
+    pub fn text(head: &[u8]) -> &str {
+        let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+        let text = match std::str::from_utf8(head) {
+            Ok(t) => t,
+            // The head may end inside a multi-byte character.
+            Err(e) => std::str::from_utf8(&head[..e.valid_up_to()]).unwrap_or(""),
+        };
+        text.trim_start()
+    }
+
+    /// Whether every needle occurs in the head.
+    pub fn has_all(head: &[u8], needles: &[&str]) -> bool {
+        let text = text(head);
+        needles.iter().all(|n| text.contains(n))
+    }
+}

@@ -1,0 +1,111 @@
+//! AgentLeak traces (one JSON document per trace): the run's own ground truth and its channel messages.
+//!
+//! `input.vault` becomes the run's items (one per field), `input.allowed_set.fields` its MNI, and
+//! `channel_messages` its messages with channel C1 (to the user), C2 (inter-agent), C3 (tool call) or C5 (memory
+//! write), sender = `source`, recipients = [`target`], model = the trace's `model`. A trace holds the multi-agent
+//! run and the single-agent baseline together; `sender` (`single_agent` vs `coordinator`/`worker`) tells them apart.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use super::adapter::{Adapter, Input, sniff};
+use super::record::{Message, Parsed, RunInfo, RunItem, RunMeta};
+use super::{json_error, json_text, time};
+use crate::schema::kind;
+
+pub struct AgentLeak;
+
+impl Adapter for AgentLeak {
+    fn name(&self) -> &'static str {
+        "agentleak"
+    }
+    fn framework(&self) -> &'static str {
+        "AgentLeak"
+    }
+    fn reads(&self) -> &'static str {
+        "AgentLeak benchmark traces (.json): vault → items, allowed_set → MNI, channel_messages → messages"
+    }
+    fn lacks(&self) -> &'static str {
+        "per-message timestamps (the trace time is the run start); trust, defense, seed"
+    }
+    fn sniff(&self, _path: &Path, head: &[u8]) -> bool {
+        sniff::text(head).starts_with('{') && sniff::has_all(head, &["\"trace_id\"", "\"vault\"", "\"allowed_set\""])
+    }
+
+    fn parse(&self, input: &Input) -> Parsed {
+        let doc: Value = match serde_json::from_slice(input.bytes) {
+            Ok(doc) => doc,
+            Err(e) => return Parsed::rejected(json_error("AgentLeak trace", &e), Some(e.line() as i64), None),
+        };
+        let Some(run_id) = doc.get("trace_id").and_then(Value::as_str) else {
+            return Parsed::rejected("AgentLeak trace has no string `trace_id`", None, None);
+        };
+        let Some(messages) = doc.get("channel_messages").and_then(Value::as_array) else {
+            return Parsed::rejected("AgentLeak trace has no `channel_messages` list", None, None);
+        };
+        let model = doc.get("model").and_then(Value::as_str).map(str::to_string);
+        let mut parsed = Parsed { read: 1 + messages.len() as u64, ..Parsed::default() };
+
+        // The trace header: run metadata and the per-run ground truth.
+        let vault = doc.pointer("/input/vault").and_then(Value::as_object);
+        let allowed: Vec<&str> = doc
+            .pointer("/input/allowed_set/fields")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        match vault {
+            Some(vault) => {
+                for (field, value) in vault {
+                    let value = json_text(value);
+                    if value.trim().is_empty() {
+                        continue;
+                    }
+                    parsed.items.push(RunItem {
+                        run_id: run_id.to_string(),
+                        item_id: field.clone(),
+                        kind: "field".into(),
+                        match_forms: vec![value.clone()],
+                        value,
+                        in_mni: allowed.contains(&field.as_str()),
+                        is_decoy: false,
+                    });
+                }
+                parsed.ingested += 1;
+            }
+            None => parsed.reject(None, None, format!("trace {run_id}: `input.vault` is missing or not an object")),
+        }
+        parsed.runs.push(RunInfo {
+            run_id: run_id.to_string(),
+            meta: RunMeta {
+                framework: Some("AgentLeak".into()),
+                backend: model.clone(),
+                scenario_id: doc.get("scenario_id").and_then(Value::as_str).map(str::to_string),
+                started_at: doc.get("timestamp").and_then(time::from_json),
+                ..RunMeta::default()
+            },
+        });
+
+        for (n, entry) in messages.iter().enumerate() {
+            let field = |name: &str| entry.get(name).and_then(Value::as_str);
+            let (Some(source), Some(content)) = (field("source"), field("content")) else {
+                parsed.reject(
+                    None,
+                    None,
+                    format!("trace {run_id}: channel_messages[{n}] lacks a string `source` or `content`"),
+                );
+                continue;
+            };
+            let channel = field("channel").map(str::to_string);
+            let mut message = Message::new(run_id, source, content, 0);
+            message.recipients = field("target").map(|t| vec![t.to_string()]).unwrap_or_default();
+            message.kind = if channel.as_deref() == Some("C3") { kind::TOOL_CALL } else { kind::MESSAGE };
+            message.sender_role = Some(if source == "user" { "user" } else { "custodian" }.into());
+            message.channel = channel;
+            message.model = model.clone();
+            parsed.messages.push(message);
+            parsed.ingested += 1;
+        }
+        parsed
+    }
+}

@@ -1,0 +1,14 @@
+//! tvp: audit recorded LLM multi-agent transcripts for trust-induced over-exposure.
+//!
+//! The pipeline is ingest (framework logs → Arrow → Parquet store) → label (DataFusion SQL rules against the MNI
+//! ground truth) → metrics and fits → report. This crate is the library; `src/main.rs` is a thin CLI over it.
+
+pub mod catalog;
+pub mod error;
+pub mod ingest;
+pub mod mask;
+pub mod schema;
+pub mod sql;
+pub mod store;
+
+pub use error::{Error, Result};

@@ -1,0 +1,191 @@
+//! The Parquet store: one folder per table, Hive-partitioned by source format (`messages/source=agentleak/…`),
+//! files written atomically (a hidden temp file renamed into place when complete).
+//!
+//! In: Arrow record batches of the canonical schemas. Out: Parquet files any engine can read (DataFusion here;
+//! polars, pandas or DuckDB with hive partitioning outside), and the set of source hashes already ingested.
+
+use std::collections::HashSet;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use arrow::array::{Array, RecordBatch, StringArray};
+use arrow::datatypes::SchemaRef;
+use parquet::arrow::ArrowWriter;
+use parquet::arrow::ProjectionMask;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::properties::WriterProperties;
+
+use crate::error::{Error, Result};
+use crate::schema::Table;
+
+/// Rows per Parquet row group: bounds the writer's memory and keeps scans parallel.
+const ROW_GROUP_ROWS: usize = 64 * 1024;
+
+/// A store folder.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pub root: PathBuf,
+}
+
+impl Store {
+    /// Open (and create if needed) a store folder.
+    pub fn create(root: &Path) -> Result<Store> {
+        std::fs::create_dir_all(root).map_err(|source| Error::Write { path: root.to_path_buf(), source })?;
+        Ok(Store { root: root.to_path_buf() })
+    }
+
+    /// Open an existing store folder for reading.
+    pub fn open(root: &Path) -> Result<Store> {
+        if !root.is_dir() {
+            return Err(Error::NoStore { path: root.to_path_buf() });
+        }
+        Ok(Store { root: root.to_path_buf() })
+    }
+
+    pub fn table_dir(&self, table: &str) -> PathBuf {
+        self.root.join(table)
+    }
+
+    /// Every complete Parquet file of a table (temp files of an interrupted write are not listed).
+    pub fn table_files(&self, table: &str) -> Vec<PathBuf> {
+        let mut files = Vec::new();
+        collect_parquet(&self.table_dir(table), &mut files);
+        files.sort();
+        files
+    }
+
+    /// Start a new part file of `table` in partition `source=<partition>` (or unpartitioned for `None`).
+    pub fn part_writer(&self, table: &str, schema: SchemaRef, partition: Option<&str>) -> Result<PartWriter> {
+        static SEQUENCE: AtomicU64 = AtomicU64::new(0);
+        let mut dir = self.table_dir(table);
+        if let Some(p) = partition {
+            dir = dir.join(format!("source={}", sanitize(p)));
+        }
+        std::fs::create_dir_all(&dir).map_err(|source| Error::Write { path: dir.clone(), source })?;
+        let stamp =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+        let name = format!("part-{stamp}-{}-{}.parquet", std::process::id(), SEQUENCE.fetch_add(1, Ordering::Relaxed));
+        let path = dir.join(&name);
+        let temp = dir.join(format!(".{name}.tmp"));
+        let file = File::create(&temp).map_err(|source| Error::Write { path: temp.clone(), source })?;
+        let props = WriterProperties::builder()
+            .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).expect("zstd level 3 is valid")))
+            .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+            .build();
+        let writer = ArrowWriter::try_new(file, schema, Some(props)).map_err(|e| parquet_error(&temp, e))?;
+        Ok(PartWriter { writer, temp, path, rows: 0 })
+    }
+
+    /// Write whole batches as one new part file; nothing is written for no rows.
+    pub fn write(&self, table: Table, partition: Option<&str>, batches: &[RecordBatch]) -> Result<Option<PathBuf>> {
+        if batches.iter().all(|b| b.num_rows() == 0) {
+            return Ok(None);
+        }
+        let mut writer = self.part_writer(table.name(), table.schema(), partition)?;
+        for batch in batches {
+            writer.write(batch)?;
+        }
+        writer.finish().map(Some)
+    }
+
+    /// Distinct non-null values of a string column across a table's files (e.g. the source hashes ingested).
+    pub fn distinct_strings(&self, table: &str, column: &str) -> Result<HashSet<String>> {
+        let mut values = HashSet::new();
+        for path in self.table_files(table) {
+            let file = File::open(&path).map_err(|source| Error::Read { path: path.clone(), source })?;
+            let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| parquet_error(&path, e))?;
+            let Some(index) = builder.schema().fields().iter().position(|f| f.name() == column) else {
+                continue;
+            };
+            let mask = ProjectionMask::roots(builder.parquet_schema(), [index]);
+            let reader = builder.with_projection(mask).build().map_err(|e| parquet_error(&path, e))?;
+            for batch in reader {
+                let batch = batch.map_err(|e| Error::Corrupt { path: path.clone(), reason: e.to_string() })?;
+                if let Some(strings) = batch.column(0).as_any().downcast_ref::<StringArray>() {
+                    values.extend(strings.iter().flatten().map(str::to_string));
+                }
+            }
+        }
+        Ok(values)
+    }
+}
+
+/// One Parquet file being written; it appears under its final name only when [`PartWriter::finish`] succeeds.
+pub struct PartWriter {
+    writer: ArrowWriter<File>,
+    temp: PathBuf,
+    path: PathBuf,
+    rows: usize,
+}
+
+impl PartWriter {
+    pub fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+        self.rows += batch.num_rows();
+        self.writer.write(batch).map_err(|e| parquet_error(&self.temp, e))
+    }
+
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    pub fn finish(self) -> Result<PathBuf> {
+        self.writer.close().map_err(|e| parquet_error(&self.temp, e))?;
+        std::fs::rename(&self.temp, &self.path).map_err(|source| Error::Write { path: self.path.clone(), source })?;
+        Ok(self.path)
+    }
+}
+
+fn parquet_error(path: &Path, e: impl std::fmt::Display) -> Error {
+    Error::Corrupt { path: path.to_path_buf(), reason: format!("parquet: {e}") }
+}
+
+fn collect_parquet(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if path.is_dir() {
+            collect_parquet(&path, out);
+        } else if name.ends_with(".parquet") && !name.starts_with('.') {
+            out.push(path);
+        }
+    }
+}
+
+/// Partition values become folder names: keep them to a safe alphabet.
+fn sanitize(value: &str) -> String {
+    value.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::Catalog;
+
+    #[test]
+    fn written_parts_are_complete_partitioned_and_readable() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::create(dir.path()).unwrap();
+        let items = Catalog::embedded().unwrap().items_batch();
+        let path = store.write(Table::Items, Some("catalog"), std::slice::from_ref(&items)).unwrap().unwrap();
+        assert!(path.starts_with(dir.path().join("items/source=catalog")));
+        assert_eq!(store.table_files("items"), vec![path]);
+        let ids = store.distinct_strings("items", crate::schema::col::SCENARIO_ID).unwrap();
+        assert_eq!(ids.len(), 19);
+        assert!(store.write(Table::Items, None, &[RecordBatch::new_empty(items.schema())]).unwrap().is_none());
+    }
+
+    #[test]
+    fn an_unfinished_part_is_invisible() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::create(dir.path()).unwrap();
+        let mut writer = store.part_writer("runs", crate::schema::runs(), Some("x")).unwrap();
+        writer.write(&RecordBatch::new_empty(crate::schema::runs())).unwrap();
+        assert!(store.table_files("runs").is_empty());
+        drop(writer);
+        assert!(store.table_files("runs").is_empty());
+    }
+}
