@@ -36,6 +36,9 @@ pub enum Error {
     #[error("SQL: {message}")]
     Sql { message: String },
 
+    #[error("rule {query}: {message}")]
+    Query { query: String, message: String },
+
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -50,7 +53,8 @@ impl Error {
             | Error::NoStore { .. }
             | Error::Manifest { .. }
             | Error::UnknownFormat { .. }
-            | Error::Sql { .. } => 1,
+            | Error::Sql { .. }
+            | Error::Query { .. } => 1,
             Error::Write { .. } | Error::Corrupt { .. } | Error::Internal(_) => 2,
         }
     }
@@ -70,6 +74,9 @@ impl Error {
             Error::UnknownFormat { .. } => Some("`tvp formats` lists the format names".into()),
             Error::Sql { .. } => {
                 Some("`tvp sql --store DIR \"SHOW TABLES\"` lists the tables; the README lists their columns".into())
+            }
+            Error::Query { .. } => {
+                Some("each file in `queries/` holds one SQL statement; `tvp sql` tries one out".into())
             }
             Error::Internal(_) => Some("this is a bug in tvp; please report it with the command you ran".into()),
         }

@@ -6,6 +6,7 @@
 pub mod catalog;
 pub mod error;
 pub mod ingest;
+pub mod label;
 pub mod mask;
 pub mod schema;
 pub mod sql;

@@ -3,6 +3,7 @@
 mod catalog;
 mod formats;
 mod ingest;
+mod label;
 mod sql;
 
 use clap::{Parser, Subcommand};
@@ -30,6 +31,8 @@ pub enum Command {
     Ingest(ingest::IngestArgs),
     /// List the transcript formats ingest reads and the fields each one lacks
     Formats,
+    /// Mark exposures beyond the MNI, over-authorizations and task success with the SQL rules in `queries/`
+    Label(label::LabelArgs),
     /// Run SQL (DataFusion) over the store's tables; secret values are masked unless --reveal
     Sql(sql::SqlArgs),
 }
@@ -40,6 +43,7 @@ pub fn run(cli: Cli) -> tvp::Result<i32> {
         Command::Catalog(command) => catalog::run(command),
         Command::Ingest(args) => ingest::run(args),
         Command::Formats => formats::run(),
+        Command::Label(args) => label::run(args),
         Command::Sql(args) => sql::run(args),
     }
 }

@@ -4,7 +4,8 @@ use std::path::PathBuf;
 
 use clap::Args;
 use tvp::catalog::Catalog;
-use tvp::mask::Masker;
+use tvp::label::Scope;
+use tvp::mask::Reveal;
 use tvp::sql::OutputFormat;
 use tvp::store::Store;
 
@@ -21,29 +22,23 @@ pub struct SqlArgs {
     /// Show secret values (items of the store and the catalog) instead of masking them
     #[arg(long)]
     reveal: bool,
+    /// The scenario catalog whose tables (catalog_items, catalog_actions, roles, success_conditions) are queryable
+    /// (default: the built-in catalog)
+    #[arg(long)]
+    catalog: Option<PathBuf>,
 }
 
 pub fn run(args: SqlArgs) -> tvp::Result<i32> {
     let store = Store::open(&args.store)?;
     let runtime = super::runtime()?;
+    let catalog = match &args.catalog {
+        Some(path) => Catalog::load(path)?,
+        None => Catalog::embedded()?,
+    };
+    let reveal = Reveal::from_flag(args.reveal);
     let text = runtime.block_on(async {
-        let ctx = tvp::sql::session(&store).await?;
+        let (ctx, masker) = tvp::label::session(&store, &catalog, reveal, Scope::Chain).await?;
         let batches = tvp::sql::query(&ctx, &args.sql).await?;
-        let masker = if args.reveal {
-            Masker::new([])
-        } else {
-            let catalog_values: Vec<String> = Catalog::embedded()
-                .map(|c| {
-                    c.scenarios
-                        .iter()
-                        .flat_map(|s| &s.items)
-                        .flat_map(|i| i.values.iter().chain(&i.forms))
-                        .cloned()
-                        .collect()
-                })
-                .unwrap_or_default();
-            tvp::sql::store_masker(&ctx, &catalog_values).await?
-        };
         tvp::sql::render(&batches, args.format, &masker)
     })?;
     print!("{text}");

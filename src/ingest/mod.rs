@@ -32,7 +32,7 @@ use record::Parsed;
 use writer::{FileSource, Writer};
 
 /// File name endings ingest picks up when it walks a folder (a file named on the command line is always read).
-pub const EXTENSIONS: [&str; 8] = ["json", "jsonl", "ndjson", "log", "txt", "db", "sqlite", "eval"];
+pub const EXTENSIONS: [&str; 9] = ["json", "jsonl", "ndjson", "log", "txt", "db", "sqlite", "eval", "chat"];
 /// How many bytes of a file detection looks at.
 const HEAD_BYTES: usize = 64 * 1024;
 /// Line-oriented files are cut into chunks of about this size for parallel parsing.

@@ -2,6 +2,7 @@
 
 mod catalog;
 mod ingest;
+mod label;
 mod project;
 mod properties;
 

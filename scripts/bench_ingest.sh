@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Ingest benchmark: tvp ingest vs DuckDB's read_json_auto on the same generic-JSONL corpus (>= 1 GiB by default).
+# Prints MB/s and peak memory for both and their ratio. Uses an optimized build in $CARGO_TARGET_DIR (default
+# target-bench beside the repo) so it does not disturb the dev build.
+# Usage: scripts/bench_ingest.sh [SIZE_BYTES]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+size=${1:-$((1 << 30))}
+work=${BENCH_DIR:-/tmp/tvp-bench}
+target=${CARGO_TARGET_DIR:-$(pwd)/../target-bench}
+
+CARGO_TARGET_DIR="$target" cargo build --release --bin tvp >&2
+python3 -c "import duckdb" 2>/dev/null || pip install --quiet duckdb >&2
+
+if [ ! -f "$work/corpus/.size-$size" ]; then
+  rm -rf "$work/corpus"
+  python3 scripts/make_corpus.py --out "$work/corpus" --size "$size" >&2
+  touch "$work/corpus/.size-$size"
+fi
+bytes=$(cat "$work"/corpus/*.jsonl | wc -c)
+mb=$(python3 -c "print($bytes / 1e6)")
+sync
+
+measure() { # label, command... → prints "seconds peak_kb"
+  local out
+  out=$( { /usr/bin/time -f "%e %M" "$@" > /dev/null 2> "$work/stderr.txt"; } 2>&1 | tail -1)
+  echo "$out"
+}
+
+rm -rf "$work/store"
+read -r tvp_s tvp_kb < <(measure "$target/release/tvp" ingest --store "$work/store" --json "$work/corpus")
+rm -rf "$work/duck.db"
+read -r duck_s duck_kb < <(measure python3 -c "
+import duckdb
+con = duckdb.connect('$work/duck.db')
+con.execute(\"CREATE TABLE messages AS SELECT * FROM read_json_auto('$work/corpus/*.jsonl', format='newline_delimited')\")
+print(con.execute('SELECT count(*) FROM messages').fetchone())
+")
+rows=$("$target/release/tvp" sql --store "$work/store" --format csv "SELECT count(*) FROM messages" | tail -1)
+
+python3 - <<PY
+mb = $mb
+tvp_s, duck_s = $tvp_s, $duck_s
+tvp_mb, duck_mb = $tvp_kb / 1024, $duck_kb / 1024
+print(f"corpus: {mb:.0f} MB of generic JSONL, {int('$rows'):,} messages")
+print(f"tvp ingest : {tvp_s:6.1f} s  {mb / tvp_s:7.1f} MB/s  peak {tvp_mb:7.0f} MiB")
+print(f"duckdb     : {duck_s:6.1f} s  {mb / duck_s:7.1f} MB/s  peak {duck_mb:7.0f} MiB")
+print(f"ratio (tvp MB/s / duckdb MB/s): {duck_s / tvp_s:.2f}x; peak memory ratio {tvp_mb / duck_mb:.2f}x")
+PY

@@ -1,0 +1,311 @@
+//! The item matcher: finds every sensitive item of a scenario (or run) in a message, in one pass per view of the
+//! text, with the match kind and byte span the labels record.
+//!
+//! Views: the text as written (`exact`, case-insensitive), its alphanumeric projection (`normalized`: separators and
+//! spacing removed, so `0-1-0-7` and `0 1 0 7` match `0107`), runs of spelled-out digits (`spelled`: `zero one zero
+//! seven`), and the items' own regexes (`pattern`). A match must stand alone: the characters around it in the
+//! original text are not letters or digits, so `10107` and `01078` never match `0107`. Where kinds overlap, the
+//! first in that order wins, and one span is reported once per item.
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use regex::{Regex, RegexBuilder};
+
+use crate::schema::match_kind;
+
+/// One sensitive item as the matcher sees it.
+#[derive(Debug, Clone)]
+pub struct ItemPatterns {
+    pub item_id: String,
+    /// Literal values and forms.
+    pub forms: Vec<String>,
+    /// Regexes, matched case-insensitively.
+    pub patterns: Vec<String>,
+}
+
+/// A found item: which, how, and where (byte offsets into the message content).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    pub item: usize,
+    pub kind: &'static str,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// The automata for one set of items (one scenario or one run).
+pub struct Matcher {
+    items: Vec<String>,
+    exact: Option<AhoCorasick>,
+    exact_owner: Vec<usize>,
+    normalized: Option<AhoCorasick>,
+    normalized_owner: Vec<usize>,
+    /// Digit-only forms, for spelled-out digit runs.
+    digits: Vec<(String, usize)>,
+    regexes: Vec<(Regex, usize)>,
+}
+
+/// Forms shorter than this (after projection) are not matched in the normalized view, where they would fire on
+/// fragments of ordinary text.
+const MIN_NORMALIZED_LEN: usize = 3;
+
+impl Matcher {
+    /// Build the automata; a regex that does not compile is reported with its item.
+    pub fn new(items: &[ItemPatterns]) -> Result<Matcher, String> {
+        let mut exact_forms = Vec::new();
+        let mut exact_owner = Vec::new();
+        let mut normalized_forms = Vec::new();
+        let mut normalized_owner = Vec::new();
+        let mut digits = Vec::new();
+        let mut regexes = Vec::new();
+        for (index, item) in items.iter().enumerate() {
+            for form in &item.forms {
+                let form = form.trim();
+                if form.is_empty() {
+                    continue;
+                }
+                exact_forms.push(form.to_string());
+                exact_owner.push(index);
+                let projected = project(form).0;
+                if projected.len() >= MIN_NORMALIZED_LEN {
+                    normalized_forms.push(projected.clone());
+                    normalized_owner.push(index);
+                }
+                if !projected.is_empty() && projected.bytes().all(|b| b.is_ascii_digit()) {
+                    digits.push((projected, index));
+                }
+            }
+            for pattern in &item.patterns {
+                let regex = RegexBuilder::new(pattern)
+                    .case_insensitive(true)
+                    .build()
+                    .map_err(|e| format!("item {}: pattern {pattern:?} is not a valid regex: {e}", item.item_id))?;
+                regexes.push((regex, index));
+            }
+        }
+        Ok(Matcher {
+            items: items.iter().map(|i| i.item_id.clone()).collect(),
+            exact: automaton(&exact_forms, true),
+            exact_owner,
+            normalized: automaton(&normalized_forms, false),
+            normalized_owner,
+            digits,
+            regexes,
+        })
+    }
+
+    pub fn item_id(&self, item: usize) -> &str {
+        &self.items[item]
+    }
+
+    /// Every item found in `text`, ordered by position.
+    pub fn find(&self, text: &str) -> Vec<Found> {
+        let mut found: Vec<Found> = Vec::new();
+        let mut add = |item: usize, kind: &'static str, start: usize, end: usize| {
+            let overlaps = found.iter().any(|f| f.item == item && f.start < end && start < f.end);
+            if !overlaps && standalone(text, start, end) {
+                found.push(Found { item, kind, start, end });
+            }
+        };
+        if let Some(ac) = &self.exact {
+            for m in ac.find_overlapping_iter(text) {
+                add(self.exact_owner[m.pattern().as_usize()], match_kind::EXACT, m.start(), m.end());
+            }
+        }
+        if let Some(ac) = &self.normalized {
+            let (projected, map) = project(text);
+            for m in ac.find_overlapping_iter(&projected) {
+                let start = map[m.start()];
+                let last = map[m.end() - 1];
+                let end = last + text[last..].chars().next().map_or(1, char::len_utf8);
+                add(self.normalized_owner[m.pattern().as_usize()], match_kind::NORMALIZED, start, end);
+            }
+        }
+        if !self.digits.is_empty() {
+            for (digits, start, end) in spelled_digit_runs(text) {
+                for (form, item) in &self.digits {
+                    if *form == digits {
+                        add(*item, match_kind::SPELLED, start, end);
+                    }
+                }
+            }
+        }
+        for (regex, item) in &self.regexes {
+            for m in regex.find_iter(text) {
+                if m.start() < m.end() {
+                    add(*item, match_kind::PATTERN, m.start(), m.end());
+                }
+            }
+        }
+        found.sort_by_key(|f| (f.start, f.item));
+        found
+    }
+}
+
+fn automaton(patterns: &[String], case_insensitive: bool) -> Option<AhoCorasick> {
+    if patterns.is_empty() {
+        return None;
+    }
+    AhoCorasickBuilder::new()
+        .ascii_case_insensitive(case_insensitive)
+        .match_kind(MatchKind::Standard)
+        .build(patterns)
+        .ok()
+}
+
+/// Lower-case letters and digits only, with each kept character's byte offset in the original.
+fn project(text: &str) -> (String, Vec<usize>) {
+    let mut out = String::with_capacity(text.len());
+    let mut map = Vec::with_capacity(text.len());
+    for (offset, c) in text.char_indices() {
+        if c.is_alphanumeric() {
+            for lower in c.to_lowercase() {
+                let before = out.len();
+                out.push(lower);
+                map.extend(std::iter::repeat_n(offset, out.len() - before));
+            }
+        }
+    }
+    (out, map)
+}
+
+/// Whether the span is not part of a longer word or number in the original text.
+fn standalone(text: &str, start: usize, end: usize) -> bool {
+    let before = text[..start].chars().next_back();
+    let after = text[end..].chars().next();
+    let first = text[start..end].chars().next();
+    let last = text[start..end].chars().next_back();
+    let joins = |outside: Option<char>, inside: Option<char>| match (outside, inside) {
+        (Some(o), Some(i)) => o.is_alphanumeric() && i.is_alphanumeric(),
+        _ => false,
+    };
+    !joins(before, first) && !joins(after, last)
+}
+
+/// The digit a spelled word stands for.
+fn digit_word(word: &str) -> Option<char> {
+    Some(match word {
+        "zero" | "oh" | "o" | "nought" | "naught" => '0',
+        "one" => '1',
+        "two" => '2',
+        "three" => '3',
+        "four" => '4',
+        "five" => '5',
+        "six" => '6',
+        "seven" => '7',
+        "eight" => '8',
+        "nine" => '9',
+        _ => return None,
+    })
+}
+
+/// Maximal runs of two or more spelled digit words (separated by spaces, hyphens or commas), as their digit
+/// string and byte span. A lone "o"/"oh" does not start a run by itself.
+fn spelled_digit_runs(text: &str) -> Vec<(String, usize, usize)> {
+    let mut runs = Vec::new();
+    let mut current: Option<(String, usize, usize)> = None;
+    let mut words = text.char_indices().peekable();
+    while let Some((start, c)) = words.next() {
+        if !c.is_alphabetic() {
+            if !(c.is_whitespace() || c == '-' || c == ',') {
+                if let Some(run) = current.take() {
+                    runs.push(run);
+                }
+            }
+            continue;
+        }
+        let mut end = start + c.len_utf8();
+        while let Some(&(i, next)) = words.peek() {
+            if !next.is_alphabetic() {
+                break;
+            }
+            end = i + next.len_utf8();
+            words.next();
+        }
+        let word = text[start..end].to_lowercase();
+        match digit_word(&word) {
+            Some(d) => match &mut current {
+                Some((digits, _, run_end)) => {
+                    digits.push(d);
+                    *run_end = end;
+                }
+                None => current = Some((d.to_string(), start, end)),
+            },
+            None => {
+                if let Some(run) = current.take() {
+                    runs.push(run);
+                }
+            }
+        }
+    }
+    runs.extend(current);
+    runs.retain(|(digits, _, _)| digits.len() >= 2);
+    runs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn matcher() -> Matcher {
+        Matcher::new(&[
+            ItemPatterns { item_id: "password".into(), forms: vec!["0107".into()], patterns: vec![] },
+            ItemPatterns {
+                item_id: "bankruptcy".into(),
+                forms: vec!["near bankruptcy".into()],
+                patterns: vec![r"\bclose to (going )?bankrupt\b".into()],
+            },
+        ])
+        .unwrap()
+    }
+
+    fn kinds(text: &str) -> Vec<(String, &'static str, String)> {
+        let m = matcher();
+        m.find(text)
+            .into_iter()
+            .map(|f| (m.item_id(f.item).to_string(), f.kind, text[f.start..f.end].to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn every_match_form_is_found_with_its_span() {
+        assert_eq!(kinds("The code is 0107."), vec![("password".into(), "exact", "0107".into())]);
+        assert_eq!(kinds("try 0-1-0-7 now"), vec![("password".into(), "normalized", "0-1-0-7".into())]);
+        assert_eq!(kinds("it is 0 1 0 7"), vec![("password".into(), "normalized", "0 1 0 7".into())]);
+        assert_eq!(
+            kinds("Zero one zero seven, ok?"),
+            vec![("password".into(), "spelled", "Zero one zero seven".into())]
+        );
+        assert_eq!(kinds("oh-one-oh-seven"), vec![("password".into(), "spelled", "oh-one-oh-seven".into())]);
+        assert_eq!(kinds("We are NEAR BANKRUPTCY."), vec![("bankruptcy".into(), "exact", "NEAR BANKRUPTCY".into())]);
+        assert_eq!(
+            kinds("we're close to going bankrupt"),
+            vec![("bankruptcy".into(), "pattern", "close to going bankrupt".into())]
+        );
+    }
+
+    #[test]
+    fn near_misses_and_embedded_numbers_do_not_match() {
+        for text in
+            ["0108", "10107", "01078", "code 1234", "zero one zero eight", "one zero one zero seven", "a0107b", ""]
+        {
+            assert!(kinds(text).is_empty(), "{text:?} matched {:?}", kinds(text));
+        }
+    }
+
+    #[test]
+    fn one_span_is_reported_once_and_positions_are_bytes() {
+        let text = "é 0107 and again 0-1-0-7";
+        let m = matcher();
+        let found = m.find(text);
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert_eq!(&text[found[0].start..found[0].end], "0107");
+        assert_eq!(found[0].start, 3);
+    }
+
+    #[test]
+    fn a_bad_regex_names_its_item() {
+        let err = Matcher::new(&[ItemPatterns { item_id: "x".into(), forms: vec![], patterns: vec!["(".into()] }])
+            .err()
+            .unwrap();
+        assert!(err.starts_with("item x: pattern \"(\""), "{err}");
+    }
+}
