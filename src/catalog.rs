@@ -294,6 +294,8 @@ impl Catalog {
         let mut values = Vec::new();
         let mut forms = ListBuilder::new(StringBuilder::new()).with_field(list_field());
         let mut patterns = ListBuilder::new(StringBuilder::new()).with_field(list_field());
+        // Catalog items are matched in every form; the list stays empty ("all kinds").
+        let mut match_kinds = ListBuilder::new(StringBuilder::new()).with_field(list_field());
         let mut in_mni = Vec::new();
         let mut is_decoy = Vec::new();
         for scenario in &self.scenarios {
@@ -310,6 +312,7 @@ impl Catalog {
                     patterns.values().append_value(pattern);
                 }
                 patterns.append(true);
+                match_kinds.append(true);
                 in_mni.push(scenario.in_mni(&item.id));
                 is_decoy.push(false);
             }
@@ -321,6 +324,7 @@ impl Catalog {
                 forms.values().append_value(&decoy.value);
                 forms.append(true);
                 patterns.append(true);
+                match_kinds.append(true);
                 in_mni.push(false);
                 is_decoy.push(true);
             }
@@ -335,6 +339,7 @@ impl Catalog {
             Arc::new(StringArray::from(values)),
             Arc::new(forms.finish()),
             Arc::new(patterns.finish()),
+            Arc::new(match_kinds.finish()),
             Arc::new(BooleanArray::from(in_mni)),
             Arc::new(BooleanArray::from(is_decoy)),
         ];

@@ -45,6 +45,7 @@ pub mod col {
     pub const VALUE: &str = "value";
     pub const MATCH_FORMS: &str = "match_forms";
     pub const PATTERNS: &str = "patterns";
+    pub const MATCH_KINDS: &str = "match_kinds";
     pub const IN_MNI: &str = "in_mni";
     pub const IS_DECOY: &str = "is_decoy";
     pub const ACTION: &str = "action";
@@ -224,6 +225,7 @@ pub fn items() -> SchemaRef {
         utf8(col::VALUE, false),
         Field::new(col::MATCH_FORMS, utf8_list_type(), false),
         Field::new(col::PATTERNS, utf8_list_type(), false),
+        Field::new(col::MATCH_KINDS, utf8_list_type(), false),
         Field::new(col::IN_MNI, DataType::Boolean, false),
         Field::new(col::IS_DECOY, DataType::Boolean, false),
     ]))

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use arrow::array::{Array, RecordBatch};
+use arrow::datatypes::DataType;
 use arrow::util::display::{ArrayFormatter, FormatOptions};
 use datafusion::datasource::MemTable;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
@@ -61,6 +62,12 @@ pub fn render(batches: &[RecordBatch], format: OutputFormat, masker: &Masker) ->
     let schema = first.schema();
     let headers: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
     let numeric: Vec<bool> = schema.fields().iter().map(|f| f.data_type().is_numeric()).collect();
+    // Secrets live in text; numbers, times and flags are never masked (a count must not turn into `***5`).
+    let textual: Vec<bool> = schema
+        .fields()
+        .iter()
+        .map(|f| !(f.data_type().is_numeric() || f.data_type().is_temporal() || *f.data_type() == DataType::Boolean))
+        .collect();
     let options = FormatOptions::default().with_null("");
     let mut rows: Vec<Vec<String>> = Vec::new();
     let mut is_null: Vec<Vec<bool>> = Vec::new();
@@ -72,7 +79,16 @@ pub fn render(batches: &[RecordBatch], format: OutputFormat, masker: &Masker) ->
             .collect::<std::result::Result<Vec<_>, _>>()
             .map_err(sql_error)?;
         for row in 0..batch.num_rows() {
-            rows.push(formatters.iter().map(|f| masker.mask_text(&f.value(row).to_string()).into_owned()).collect());
+            rows.push(
+                formatters
+                    .iter()
+                    .zip(&textual)
+                    .map(|(f, &text)| {
+                        let cell = f.value(row).to_string();
+                        if text { masker.mask_text(&cell).into_owned() } else { cell }
+                    })
+                    .collect(),
+            );
             is_null.push(batch.columns().iter().map(|c| c.is_null(row)).collect());
         }
     }
@@ -179,5 +195,9 @@ mod tests {
         assert!(shown.contains("01**") && !shown.contains("0107"), "{shown}");
         let revealed = render(&batches, OutputFormat::Json, &Masker::new([])).unwrap();
         assert!(revealed.contains("\"value\":\"0107\""), "{revealed}");
+        // Numbers are never masked, even when they spell a secret.
+        let counts = query(&ctx, "SELECT CAST(107 AS BIGINT) * 10 + 7 AS n, '0107' AS s").await.unwrap();
+        let shown = render(&counts, OutputFormat::Csv, &Masker::new(["1077", "0107"])).unwrap();
+        assert_eq!(shown, "n,s\n1077,01**\n");
     }
 }

@@ -42,7 +42,31 @@ pub trait Adapter: Send + Sync {
 
 /// Every format tvp reads, in the order detection tries them.
 pub fn adapters() -> &'static [&'static dyn Adapter] {
-    &[&agentleak::AgentLeak, &generic_jsonl::GenericJsonl]
+    &[
+        &agentleak::AgentLeak,
+        &super::autogen02_log::Autogen02Log,
+        &super::autogen02_sqlite::Autogen02Sqlite,
+        &super::magentic_one::MagenticOne,
+        &super::autogen02_chat::Autogen02Chat,
+        &super::autogen04::Autogen04,
+        &super::agentscope::AgentScope,
+        &super::crewai::CrewAiLog,
+        &super::crewai::CrewAiOutput,
+        &super::langsmith::LangSmith,
+        &super::langgraph::LangGraph,
+        &super::inspect::Inspect,
+        &super::openai_agents::OpenAiAgents,
+        &super::otel_genai::OtelGenAiJsonl,
+        &super::otel_genai::OtelGenAi,
+        &super::langfuse::Langfuse,
+        &super::camel_workforce::CamelWorkforce,
+        &super::camel_model_log::CamelModelLog,
+        &super::camel_roleplay::CamelRoleplay,
+        &super::metagpt_team::MetagptTeam,
+        &super::metagpt_log::MetagptLog,
+        &super::taubench::TauBench,
+        &generic_jsonl::GenericJsonl,
+    ]
 }
 
 pub fn by_name(name: &str) -> Option<&'static dyn Adapter> {

@@ -4,6 +4,8 @@
 //! `channel_messages` its messages with channel C1 (to the user), C2 (inter-agent), C3 (tool call) or C5 (memory
 //! write), sender = `source`, recipients = [`target`], model = the trace's `model`. A trace holds the multi-agent
 //! run and the single-agent baseline together; `sender` (`single_agent` vs `coordinator`/`worker`) tells them apart.
+//! Items count only as exact matches (`match_kinds = [exact]`): that is how the benchmark labels its own leaks, so
+//! tvp's labels of these traces reproduce its `has_leak`.
 
 use std::path::Path;
 
@@ -66,6 +68,8 @@ impl Adapter for AgentLeak {
                         item_id: field.clone(),
                         kind: "field".into(),
                         match_forms: vec![value.clone()],
+                        // The benchmark's own labels are exact (case-insensitive) matches of the vault value.
+                        match_kinds: vec![crate::schema::match_kind::EXACT.to_string()],
                         value,
                         in_mni: allowed.contains(&field.as_str()),
                         is_decoy: false,

@@ -8,9 +8,32 @@
 
 pub mod adapter;
 pub mod agentleak;
+pub mod agentscope;
+pub mod autogen02_chat;
+pub mod autogen02_log;
+pub mod autogen02_sqlite;
+pub mod autogen04;
+pub mod camel_model_log;
+pub mod camel_roleplay;
+pub mod camel_workforce;
+pub mod crewai;
 pub mod generic_jsonl;
+pub mod inspect;
+pub mod json_spans;
+pub mod langfuse;
+pub mod langgraph;
+pub mod langsmith;
+pub mod llm_calls;
+pub mod magentic_one;
 pub mod manifest;
+pub mod metagpt;
+pub mod metagpt_log;
+pub mod metagpt_team;
+pub mod openai_agents;
+pub mod openai_chat;
+pub mod otel_genai;
 pub mod record;
+pub mod taubench;
 pub mod time;
 
 mod writer;

@@ -103,6 +103,8 @@ pub struct RunItem {
     pub kind: String,
     pub value: String,
     pub match_forms: Vec<String>,
+    /// The match kinds that count for this item (`exact`, `normalized`, ...); empty means every kind.
+    pub match_kinds: Vec<String>,
     pub in_mni: bool,
     pub is_decoy: bool,
 }

@@ -319,11 +319,13 @@ pub fn messages_batch(messages: &[Message]) -> RecordBatch {
 fn items_batch(items: &[RunItem]) -> RecordBatch {
     let mut forms = list_builder();
     let mut patterns = list_builder();
+    let mut match_kinds = list_builder();
     let mut in_mni = BooleanBuilder::new();
     let mut is_decoy = BooleanBuilder::new();
     for item in items {
         string_list(&mut forms, &item.match_forms);
         string_list(&mut patterns, &[]);
+        string_list(&mut match_kinds, &item.match_kinds);
         in_mni.append_value(item.in_mni);
         is_decoy.append_value(item.is_decoy);
     }
@@ -338,6 +340,7 @@ fn items_batch(items: &[RunItem]) -> RecordBatch {
             strings(items.iter().map(|i| Some(i.value.as_str()))),
             Arc::new(forms.finish()),
             Arc::new(patterns.finish()),
+            Arc::new(match_kinds.finish()),
             Arc::new(in_mni.finish()),
             Arc::new(is_decoy.finish()),
         ],

@@ -5,7 +5,10 @@
 //! spacing removed, so `0-1-0-7` and `0 1 0 7` match `0107`), runs of spelled-out digits (`spelled`: `zero one zero
 //! seven`), and the items' own regexes (`pattern`). A match must stand alone: the characters around it in the
 //! original text are not letters or digits, so `10107` and `01078` never match `0107`. Where kinds overlap, the
-//! first in that order wins, and one span is reported once per item.
+//! first in that order wins, and one span is reported once per item. Literal forms shorter than four characters
+//! (a one-letter rating, a three-digit score, `HR`) are not matched: they cannot be told apart from ordinary text.
+//! This is also the AgentLeak benchmark's own rule: with it, tvp's labels agree with its `has_leak` on every
+//! message of the dev split.
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::{Regex, RegexBuilder};
@@ -43,9 +46,8 @@ pub struct Matcher {
     regexes: Vec<(Regex, usize)>,
 }
 
-/// Forms shorter than this (after projection) are not matched in the normalized view, where they would fire on
-/// fragments of ordinary text.
-const MIN_NORMALIZED_LEN: usize = 3;
+/// Literal forms shorter than this many characters (in every view) are not matched.
+pub const MIN_FORM_CHARS: usize = 4;
 
 impl Matcher {
     /// Build the automata; a regex that does not compile is reported with its item.
@@ -59,18 +61,18 @@ impl Matcher {
         for (index, item) in items.iter().enumerate() {
             for form in &item.forms {
                 let form = form.trim();
-                if form.is_empty() {
+                if form.chars().count() < MIN_FORM_CHARS {
                     continue;
                 }
                 exact_forms.push(form.to_string());
                 exact_owner.push(index);
                 let projected = project(form).0;
-                if projected.len() >= MIN_NORMALIZED_LEN {
+                if projected.chars().count() >= MIN_FORM_CHARS {
                     normalized_forms.push(projected.clone());
                     normalized_owner.push(index);
-                }
-                if !projected.is_empty() && projected.bytes().all(|b| b.is_ascii_digit()) {
-                    digits.push((projected, index));
+                    if projected.bytes().all(|b| b.is_ascii_digit()) {
+                        digits.push((projected, index));
+                    }
                 }
             }
             for pattern in &item.patterns {
@@ -205,10 +207,10 @@ fn spelled_digit_runs(text: &str) -> Vec<(String, usize, usize)> {
     let mut words = text.char_indices().peekable();
     while let Some((start, c)) = words.next() {
         if !c.is_alphabetic() {
-            if !(c.is_whitespace() || c == '-' || c == ',') {
-                if let Some(run) = current.take() {
-                    runs.push(run);
-                }
+            if !(c.is_whitespace() || c == '-' || c == ',')
+                && let Some(run) = current.take()
+            {
+                runs.push(run);
             }
             continue;
         }
@@ -299,6 +301,21 @@ mod tests {
         assert_eq!(found.len(), 2, "{found:?}");
         assert_eq!(&text[found[0].start..found[0].end], "0107");
         assert_eq!(found[0].start, 3);
+    }
+
+    #[test]
+    fn forms_under_four_characters_are_not_matched() {
+        let m = Matcher::new(&[
+            ItemPatterns {
+                item_id: "rating".into(),
+                forms: vec!["C".into(), "HR".into(), "332".into()],
+                patterns: vec![],
+            },
+            ItemPatterns { item_id: "code".into(), forms: vec!["4471".into()], patterns: vec![] },
+        ])
+        .unwrap();
+        assert!(m.find("Rating C, dept HR, score 332, three three two").is_empty());
+        assert_eq!(m.find("code 4471").len(), 1);
     }
 
     #[test]

@@ -121,3 +121,85 @@ fn sql_has_the_matcher_function() {
     assert_eq!(rows.len(), 1, "{rows:?}");
     assert!(rows[0]["m"].as_str().unwrap().contains("normalized"), "{rows:?}");
 }
+
+/// The benchmark's own per-message labels and its per-model channel leak rates, from the raw dev traces.
+struct AgentLeakTruth {
+    leaking: std::collections::BTreeSet<(String, i64)>,
+    messages: usize,
+    /// backend → (traces, traces leaking on C1 coordinator→user, on C2 either direction, on C5 worker→memory)
+    per_model: std::collections::BTreeMap<String, [usize; 4]>,
+}
+
+fn agentleak_truth() -> AgentLeakTruth {
+    let mut truth = AgentLeakTruth { leaking: Default::default(), messages: 0, per_model: Default::default() };
+    let dir = super::shared("realdata/agentleak/dev");
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let trace: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        let run = trace["trace_id"].as_str().unwrap().to_string();
+        let counts = truth.per_model.entry(trace["model"].as_str().unwrap().to_string()).or_default();
+        counts[0] += 1;
+        let mut leaked = [false; 3];
+        for (turn, m) in trace["channel_messages"].as_array().unwrap().iter().enumerate() {
+            truth.messages += 1;
+            if m["has_leak"].as_bool().unwrap() {
+                truth.leaking.insert((run.clone(), turn as i64));
+                match (m["channel"].as_str().unwrap(), m["source"].as_str().unwrap()) {
+                    ("C1", "coordinator") => leaked[0] = true,
+                    ("C2", _) => leaked[1] = true,
+                    ("C5", "worker") => leaked[2] = true,
+                    _ => {}
+                }
+            }
+        }
+        for (i, l) in leaked.iter().enumerate() {
+            counts[i + 1] += usize::from(*l);
+        }
+    }
+    truth
+}
+
+#[test]
+fn agentleak_dev_labels_agree_with_the_benchmark_on_every_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().to_str().unwrap();
+    assert_eq!(tvp(&["ingest", "--store", store, &super::shared("realdata/agentleak/dev")]).code, 0);
+    let run = tvp(&["label", "--store", store]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let truth = agentleak_truth();
+    assert_eq!(truth.messages, 4980);
+
+    let rows = sql_json(store, "SELECT DISTINCT run_id, turn FROM exposures");
+    let labeled: std::collections::BTreeSet<(String, i64)> =
+        rows.iter().map(|r| (r["run_id"].as_str().unwrap().to_string(), r["turn"].as_i64().unwrap())).collect();
+    let missed: Vec<_> = truth.leaking.difference(&labeled).take(5).collect();
+    let extra: Vec<_> = labeled.difference(&truth.leaking).take(5).collect();
+    assert!(missed.is_empty() && extra.is_empty(), "missed {missed:?}, extra {extra:?}");
+    assert_eq!(labeled.len(), truth.leaking.len());
+
+    // Per-model leak rates by channel, as the share of traces, straight out of `tvp sql`.
+    let rates = sql_json(
+        store,
+        "SELECT r.backend AS model, count(*) AS traces,
+                count(*) FILTER (WHERE l.c1) AS c1, count(*) FILTER (WHERE l.c2) AS c2, count(*) FILTER (WHERE l.c5) AS c5,
+                avg(CASE WHEN l.c1 THEN 1.0 ELSE 0.0 END) AS c1_rate
+         FROM runs r
+         LEFT JOIN (
+           SELECT e.run_id,
+                  bool_or(m.channel = 'C1' AND m.sender = 'coordinator') AS c1,
+                  bool_or(m.channel = 'C2') AS c2,
+                  bool_or(m.channel = 'C5' AND m.sender = 'worker') AS c5
+           FROM exposures e JOIN messages m ON m.run_id = e.run_id AND m.turn = e.turn
+           GROUP BY e.run_id
+         ) l ON l.run_id = r.run_id
+         GROUP BY r.backend ORDER BY r.backend",
+    );
+    assert_eq!(rates.len(), truth.per_model.len());
+    for (row, (model, counts)) in rates.iter().zip(&truth.per_model) {
+        assert_eq!(row["model"].as_str(), Some(model.as_str()));
+        let got = [&row["traces"], &row["c1"], &row["c2"], &row["c5"]].map(|v| v.as_u64().unwrap() as usize);
+        assert_eq!(&got, counts, "{model}: traces, C1, C2, C5 leaking traces");
+        let rate = row["c1_rate"].as_f64().unwrap();
+        assert!((rate - counts[1] as f64 / counts[0] as f64).abs() < 1e-12);
+    }
+}

@@ -1,0 +1,760 @@
+//! LangChain message lists and LangGraph state dumps → canonical messages of one run (the thread).
+//!
+//! LangChain serializes a message three ways, all read here: `messages_to_dict` (`{type: human|ai|tool|system,
+//! data: {content, name, tool_calls, tool_call_id, additional_kwargs, response_metadata, id}}`), the `lc`
+//! constructor form of `dumpd`/`to_json` (`{lc: 1, type: "constructor", id: [..., "AIMessage"], kwargs: {...}}`), and
+//! the flat `model_dump` the LangGraph API returns (`{type: "ai", content, ...}`); OpenAI-style `{role, content}`
+//! dicts are accepted too. The list may stand alone or sit in a LangGraph state: `{"values": {"messages": [...]}}`
+//! (`get_state`, the API's thread state), a checkpoint's `channel_values`, a `{"messages": [...]}` dict, or a thread
+//! history (a list of states, of which the one with the most messages is read).
+//!
+//! The speaker is the message `name` (multi-agent supervisor and swarm graphs set it), else `user` / `assistant`.
+//! Reasoning blocks are THOUGHT messages; each tool call is its own TOOL_CALL, except `transfer_to_<agent>` calls,
+//! which are HANDOFFs to that agent. The decoder and the recipient derivation are shared with the LangSmith adapter.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::LazyLock;
+
+use regex::Regex;
+use serde_json::{Map, Value};
+
+use super::adapter::{Adapter, Input, sniff};
+use super::record::{Message, Parsed, RunInfo, RunMeta};
+use super::{json_error, json_text};
+use crate::schema::kind;
+
+pub struct LangGraph;
+
+impl Adapter for LangGraph {
+    fn name(&self) -> &'static str {
+        "langgraph"
+    }
+    fn framework(&self) -> &'static str {
+        "LangGraph"
+    }
+    fn reads(&self) -> &'static str {
+        "LangChain message lists (messages_to_dict, lc-serialized) and LangGraph state, checkpoint and thread-history \
+         dumps (.json with values.messages, channel_values.messages or messages)"
+    }
+    fn lacks(&self) -> &'static str {
+        "timestamps (LangChain messages carry none); recipients (derived: the shared message state reaches every \
+         other participant, tool calls go to the tool, results to the caller, transfer_to_<agent> handoffs to the \
+         agent); run id unless the dump has a thread_id; trust, defense, scenario, seed"
+    }
+    fn sniff(&self, _path: &Path, head: &[u8]) -> bool {
+        let text = sniff::text(head);
+        let first_line = text.lines().next().unwrap_or("");
+        if first_line.contains("\"run_id\"") && first_line.contains("\"sender\"") {
+            return false; // the generic JSONL format
+        }
+        if text.contains("\"run_type\"") {
+            return false; // LangSmith runs carry LangChain messages too
+        }
+        // LangChain's own marks: an lc message constructor, or `human`/`ai` types beside `data` or
+        // `additional_kwargs` (`tool`/`system` alone are too common to tell).
+        let lc_messages = LC_CONSTRUCTOR.is_match(text) && LC_MESSAGE_CLASS.is_match(text);
+        let dict_messages =
+            MESSAGE_TYPE.is_match(text) && (text.contains("\"additional_kwargs\"") || DATA_OBJECT.is_match(text));
+        if !(lc_messages || dict_messages) {
+            return false;
+        }
+        // And the document's shape: a list of messages or states, or an object with a list of messages.
+        if text.starts_with('[') { LIST_OF_MESSAGES.is_match(text) } else { MESSAGES_KEY.is_match(text) }
+    }
+
+    fn parse(&self, input: &Input) -> Parsed {
+        let doc: Value = match serde_json::from_slice(input.bytes) {
+            Ok(doc) => doc,
+            Err(e) => {
+                return Parsed::rejected(
+                    json_error("LangChain/LangGraph message file", &e),
+                    Some(e.line() as i64),
+                    None,
+                );
+            }
+        };
+        let mut parsed = Parsed::default();
+        let (state, framework) = match &doc {
+            Value::Array(entries) if entries.first().is_some_and(is_state) => {
+                // A thread history: every snapshot is a prefix of the newest, which holds the most messages.
+                let newest = entries
+                    .iter()
+                    .enumerate()
+                    .max_by_key(|(n, s)| (messages_of(s).map_or(0, Vec::len), usize::MAX - n))
+                    .map(|(n, _)| n)
+                    .unwrap_or(0);
+                for (n, snapshot) in entries.iter().enumerate() {
+                    if n == newest {
+                        continue;
+                    }
+                    parsed.read += 1;
+                    if is_state(snapshot) {
+                        parsed.ingested += 1; // an older snapshot of the same thread, subsumed by the newest
+                    } else {
+                        parsed.reject(None, None, format!("history entry {n}: not a LangGraph state (no `values`)"));
+                    }
+                }
+                (&entries[newest], "LangGraph")
+            }
+            Value::Array(_) => (&doc, "LangChain"),
+            Value::Object(_) if is_state(&doc) => (&doc, "LangGraph"),
+            Value::Object(_) => (&doc, "LangChain"),
+            _ => {
+                return Parsed::rejected(
+                    "LangChain/LangGraph message file: expected a JSON object or list",
+                    None,
+                    None,
+                );
+            }
+        };
+        let Some(list) = messages_of(state) else {
+            parsed.read += 1;
+            parsed.reject(
+                None,
+                None,
+                "no message list found: expected a list of messages, `values.messages`, `channel_values.messages` \
+                 or `messages`",
+            );
+            return parsed;
+        };
+        let run_id = thread_id(state).unwrap_or_else(|| input.default_run_id.to_string());
+        let mut thread = Thread::new(&run_id);
+        for (n, entry) in list.iter().enumerate() {
+            parsed.read += 1;
+            match decode_message(entry) {
+                Ok(message) => {
+                    thread.push(&message, None, 0);
+                    parsed.ingested += 1;
+                }
+                Err(reason) => parsed.reject(None, None, format!("messages[{n}]: {reason}")),
+            }
+        }
+        let backend = thread.first_model();
+        let messages = thread.finish();
+        if !messages.is_empty() {
+            parsed.messages.extend(messages);
+            parsed.runs.push(RunInfo {
+                run_id,
+                meta: RunMeta { framework: Some(framework.into()), backend, ..RunMeta::default() },
+            });
+        }
+        parsed
+    }
+}
+
+/// `"lc": 1 ... "type": "constructor"`: LangChain's `dumpd` form.
+static LC_CONSTRUCTOR: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#""lc"\s*:\s*1\s*,\s*"type"\s*:\s*"constructor""#).expect("valid regex"));
+static LC_MESSAGE_CLASS: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#""(Human|AI|Tool|System|Chat|Function)Message(Chunk)?""#).expect("valid regex"));
+/// `"type": "human"` or `"ai"`: LangChain's message type names in `messages_to_dict` or `model_dump` form.
+static MESSAGE_TYPE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#""type"\s*:\s*"(human|ai)""#).expect("valid regex"));
+/// `messages_to_dict`'s `"data": {`.
+static DATA_OBJECT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#""data"\s*:\s*\{"#).expect("valid regex"));
+/// An object document's message list whose first element opens as a LangChain message.
+static MESSAGES_KEY: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"^\{[\s\S]*"messages"\s*:\s*\[\s*\{\s*"(type|lc|content)""#).expect("valid regex"));
+/// A document that opens as a list of messages or of LangGraph states.
+static LIST_OF_MESSAGES: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"^\[\s*\{\s*"(type|lc|content|values|data)""#).expect("valid regex"));
+
+fn is_state(value: &Value) -> bool {
+    value.get("values").is_some()
+        || value.get("channel_values").is_some()
+        || value.pointer("/checkpoint/channel_values").is_some()
+}
+
+/// The message list of a document: a bare list, or the `messages` of a state, checkpoint or dict.
+fn messages_of(value: &Value) -> Option<&Vec<Value>> {
+    if let Value::Array(list) = value {
+        return Some(list);
+    }
+    ["/values/messages", "/channel_values/messages", "/checkpoint/channel_values/messages", "/messages", "/values"]
+        .iter()
+        .find_map(|pointer| value.pointer(pointer).and_then(Value::as_array))
+}
+
+/// The LangGraph thread a state belongs to, where the dump says.
+fn thread_id(state: &Value) -> Option<String> {
+    ["/config/configurable/thread_id", "/checkpoint/thread_id", "/metadata/thread_id", "/thread_id"]
+        .iter()
+        .find_map(|pointer| state.pointer(pointer))
+        .map(json_text)
+        .filter(|id| !id.is_empty())
+}
+
+/// Who speaks a LangChain message.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Role {
+    Human,
+    Ai,
+    Tool,
+    System,
+}
+
+/// One tool call of an AI message; `args` is JSON text.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ToolCall {
+    pub name: String,
+    pub args: String,
+    pub id: Option<String>,
+}
+
+/// A LangChain message, whatever shape it was serialized in.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct LcMessage {
+    pub role: Role,
+    pub name: Option<String>,
+    /// Text content, parts joined with "\n".
+    pub text: String,
+    /// Reasoning / thinking blocks, each its own THOUGHT.
+    pub reasoning: Vec<String>,
+    pub tool_calls: Vec<ToolCall>,
+    pub tool_call_id: Option<String>,
+    pub model: Option<String>,
+}
+
+/// Decode one serialized LangChain message; the error says what the value is instead.
+pub(crate) fn decode_message(value: &Value) -> Result<LcMessage, String> {
+    // LangGraph also accepts `("user", "text")` tuples.
+    if let Value::Array(pair) = value
+        && let [Value::String(role), content] = pair.as_slice()
+    {
+        let role = role_of(role, None).ok_or_else(|| format!("unknown message role `{role}`"))?;
+        let mut fields = Map::new();
+        fields.insert("content".into(), content.clone());
+        return Ok(from_fields(role, &fields));
+    }
+    let Some(object) = value.as_object() else {
+        return Err(format!("expected a message object, found {}", json_type(value)));
+    };
+    let type_name = object.get("type").and_then(Value::as_str);
+    if object.contains_key("lc") {
+        return match type_name {
+            Some("constructor") => {
+                let class = object
+                    .get("id")
+                    .and_then(Value::as_array)
+                    .and_then(|id| id.last())
+                    .and_then(Value::as_str)
+                    .ok_or("lc constructor without a class path in `id`")?;
+                let fields =
+                    object.get("kwargs").and_then(Value::as_object).ok_or("lc constructor without `kwargs`")?;
+                let role = role_of(class, fields.get("role").and_then(Value::as_str))
+                    .ok_or_else(|| format!("lc constructor of `{class}`, not a LangChain message"))?;
+                Ok(from_fields(role, fields))
+            }
+            Some("not_implemented") => Err("an lc `not_implemented` object: LangChain could not serialize it".into()),
+            other => Err(format!("an lc object of type {other:?}, not a message constructor")),
+        };
+    }
+    if let (Some(type_name), Some(Value::Object(data))) = (type_name, object.get("data")) {
+        let role = role_of(type_name, data.get("role").and_then(Value::as_str))
+            .ok_or_else(|| format!("unknown message type `{type_name}`"))?;
+        return Ok(from_fields(role, data));
+    }
+    if let Some(type_name) = type_name {
+        let role = role_of(type_name, object.get("role").and_then(Value::as_str))
+            .ok_or_else(|| format!("unknown message type `{type_name}`"))?;
+        return Ok(from_fields(role, object));
+    }
+    if let Some(role_name) = object.get("role").and_then(Value::as_str) {
+        let role = role_of(role_name, None).ok_or_else(|| format!("unknown message role `{role_name}`"))?;
+        return Ok(from_fields(role, object));
+    }
+    Err("not a LangChain message: expected `type` and `data`, an lc constructor, or `type`/`role` with `content`"
+        .into())
+}
+
+/// A message type, class or role name → its role (`ChatMessage` defers to its own `role`).
+fn role_of(name: &str, chat_role: Option<&str>) -> Option<Role> {
+    let base = name.strip_suffix("Chunk").unwrap_or(name);
+    Some(match base {
+        "human" | "user" | "HumanMessage" => Role::Human,
+        "ai" | "assistant" | "AIMessage" => Role::Ai,
+        "tool" | "function" | "ToolMessage" | "FunctionMessage" => Role::Tool,
+        "system" | "developer" | "SystemMessage" => Role::System,
+        "chat" | "ChatMessage" => match chat_role {
+            Some(role) if role != "chat" && role != "ChatMessage" => role_of(role, None).unwrap_or(Role::Human),
+            _ => Role::Human,
+        },
+        _ => return None,
+    })
+}
+
+fn from_fields(role: Role, fields: &Map<String, Value>) -> LcMessage {
+    let mut texts: Vec<String> = Vec::new();
+    let mut reasoning: Vec<String> = Vec::new();
+    let mut block_calls: Vec<ToolCall> = Vec::new();
+    match fields.get("content") {
+        Some(Value::String(text)) => texts.push(text.clone()),
+        Some(Value::Array(blocks)) => {
+            for block in blocks {
+                let block_type = block.get("type").and_then(Value::as_str).unwrap_or("");
+                match (block, block_type) {
+                    (Value::String(text), _) => texts.push(text.clone()),
+                    (_, "text" | "output_text" | "input_text") => {
+                        texts.push(block.get("text").map(json_text).unwrap_or_default());
+                    }
+                    (_, "thinking") => reasoning.push(block.get("thinking").map(json_text).unwrap_or_default()),
+                    (_, "reasoning") => reasoning.push(reasoning_text(block)),
+                    (_, "tool_use" | "tool_call") => block_calls.extend(tool_call(block)),
+                    _ => {}
+                }
+            }
+        }
+        Some(Value::Null) | None => {}
+        Some(other) => texts.push(json_text(other)),
+    }
+    let kwargs = fields.get("additional_kwargs");
+    if let Some(text) = kwargs.and_then(|k| k.get("reasoning_content")).and_then(Value::as_str) {
+        reasoning.push(text.to_string());
+    }
+    if let Some(summary) = kwargs.and_then(|k| k.get("reasoning")).filter(|r| r.is_object()) {
+        reasoning.push(reasoning_text(summary));
+    }
+    reasoning.retain(|r| !r.trim().is_empty());
+
+    let list = |value: Option<&Value>| value.and_then(Value::as_array).cloned().unwrap_or_default();
+    let mut tool_calls: Vec<ToolCall> = list(fields.get("tool_calls")).iter().filter_map(tool_call).collect();
+    if tool_calls.is_empty() {
+        tool_calls = list(kwargs.and_then(|k| k.get("tool_calls"))).iter().filter_map(tool_call).collect();
+    }
+    if tool_calls.is_empty()
+        && let Some(call) = kwargs.and_then(|k| k.get("function_call")).and_then(tool_call)
+    {
+        tool_calls.push(call);
+    }
+    if tool_calls.is_empty() {
+        tool_calls = block_calls;
+    }
+    let metadata = fields.get("response_metadata");
+    let model = ["model_name", "model"]
+        .iter()
+        .find_map(|key| metadata.and_then(|m| m.get(*key)).and_then(Value::as_str))
+        .map(str::to_string);
+    LcMessage {
+        role,
+        name: fields.get("name").and_then(Value::as_str).filter(|n| !n.is_empty()).map(str::to_string),
+        text: texts.join("\n"),
+        reasoning,
+        tool_calls,
+        tool_call_id: fields.get("tool_call_id").and_then(Value::as_str).map(str::to_string),
+        model,
+    }
+}
+
+/// The text of a reasoning block: `reasoning`, `text`, or its `summary` parts.
+fn reasoning_text(block: &Value) -> String {
+    if let Some(text) = block.get("reasoning").or_else(|| block.get("text")).and_then(Value::as_str) {
+        return text.to_string();
+    }
+    block
+        .get("summary")
+        .and_then(Value::as_array)
+        .map(|parts| parts.iter().filter_map(|p| p.get("text").and_then(Value::as_str)).collect::<Vec<_>>().join("\n"))
+        .unwrap_or_default()
+}
+
+/// A tool call in LangChain (`{name, args, id}`), OpenAI (`{id, function: {name, arguments}}`) or content-block
+/// (`{type: "tool_use", name, input, id}`) form.
+fn tool_call(value: &Value) -> Option<ToolCall> {
+    let function = value.get("function");
+    let name = value.get("name").or_else(|| function.and_then(|f| f.get("name"))).and_then(Value::as_str)?;
+    let args = value
+        .get("args")
+        .or_else(|| value.get("input"))
+        .or_else(|| value.get("arguments"))
+        .or_else(|| function.and_then(|f| f.get("arguments")));
+    let args = match args {
+        Some(Value::String(text)) => text.clone(),
+        Some(Value::Null) | None => "{}".to_string(),
+        Some(other) => other.to_string(),
+    };
+    let id = value.get("id").and_then(Value::as_str).map(str::to_string);
+    Some(ToolCall { name: name.to_string(), args, id })
+}
+
+/// The agent a `transfer_to_<agent>` / `transfer_back_to_<agent>` tool hands off to (langgraph-supervisor, swarm).
+pub(crate) fn handoff_target(tool: &str) -> Option<&str> {
+    tool.strip_prefix("transfer_to_").or_else(|| tool.strip_prefix("transfer_back_to_")).filter(|t| !t.is_empty())
+}
+
+/// Where a message goes, resolved once the whole thread has been read.
+enum Route {
+    /// Every other participant of the thread: they all read the shared message state.
+    Broadcast,
+    Private,
+    /// A tool call (or handoff) with the id its result will cite.
+    Call {
+        to: String,
+        id: Option<String>,
+    },
+    /// A tool result: back to whoever made the call with this id, else to `fallback`.
+    Caller {
+        id: Option<String>,
+        fallback: Option<String>,
+    },
+}
+
+/// The messages of one run in order, recipients derived when it is finished.
+pub(crate) struct Thread {
+    run_id: String,
+    drafts: Vec<(Message, Route)>,
+}
+
+impl Thread {
+    pub(crate) fn new(run_id: &str) -> Thread {
+        Thread { run_id: run_id.to_string(), drafts: Vec::new() }
+    }
+
+    /// The model of the first message that names one.
+    pub(crate) fn first_model(&self) -> Option<String> {
+        self.drafts.iter().find_map(|(m, _)| m.model.clone())
+    }
+
+    /// Add one message: its thoughts, text and tool calls. `agent` is the agent the message was recorded for (a
+    /// LangSmith run's node): the speaker of an AI message that names none, the caller of a tool result whose call
+    /// id is unknown. `ts` is when it was recorded, where known.
+    pub(crate) fn push_at(&mut self, message: &LcMessage, agent: Option<&str>, ts: Option<i64>, offset: usize) {
+        let sender = match message.role {
+            Role::Human => message.name.clone().unwrap_or_else(|| "user".into()),
+            Role::System => "system".to_string(),
+            Role::Ai => {
+                message.name.clone().or_else(|| agent.map(str::to_string)).unwrap_or_else(|| "assistant".into())
+            }
+            Role::Tool => message.name.clone().unwrap_or_else(|| "tool".into()),
+        };
+        let run_id = self.run_id.clone();
+        let new = |kind: &'static str, content: String| {
+            let mut m = Message::new(&run_id, &sender, content, offset);
+            m.kind = kind;
+            m.ts = ts;
+            m.model = message.model.clone();
+            m
+        };
+        match message.role {
+            Role::Human => {
+                let mut m = new(kind::MESSAGE, message.text.clone());
+                m.sender_role = Some("user".into());
+                self.drafts.push((m, Route::Broadcast));
+            }
+            Role::System => self.drafts.push((new(kind::SYSTEM, message.text.clone()), Route::Broadcast)),
+            Role::Tool => {
+                let mut m = new(kind::TOOL_RESULT, message.text.clone());
+                m.tool_name = message.name.clone();
+                m.sender_role = Some("tool".into());
+                let fallback = agent.map(str::to_string);
+                self.drafts.push((m, Route::Caller { id: message.tool_call_id.clone(), fallback }));
+            }
+            Role::Ai => {
+                for thought in &message.reasoning {
+                    self.drafts.push((new(kind::THOUGHT, thought.clone()), Route::Private));
+                }
+                if !message.text.trim().is_empty() || message.tool_calls.is_empty() {
+                    self.drafts.push((new(kind::MESSAGE, message.text.clone()), Route::Broadcast));
+                }
+                for call in &message.tool_calls {
+                    let (call_kind, to) = match handoff_target(&call.name) {
+                        Some(target) => (kind::HANDOFF, target.to_string()),
+                        None => (kind::TOOL_CALL, call.name.clone()),
+                    };
+                    let mut m = new(call_kind, call.args.clone());
+                    m.tool_name = Some(call.name.clone());
+                    m.tool_args = Some(call.args.clone());
+                    self.drafts.push((m, Route::Call { to, id: call.id.clone() }));
+                }
+            }
+        }
+    }
+
+    pub(crate) fn push(&mut self, message: &LcMessage, agent: Option<&str>, offset: usize) {
+        self.push_at(message, agent, None, offset);
+    }
+
+    /// Derive recipients: broadcasts go to every other participant (whoever sent a message), calls to their tool
+    /// or handoff target, results back to the caller.
+    pub(crate) fn finish(self) -> Vec<Message> {
+        let mut participants: Vec<String> = Vec::new();
+        let mut callers: HashMap<String, String> = HashMap::new();
+        for (message, route) in &self.drafts {
+            match route {
+                Route::Broadcast if message.kind == kind::MESSAGE && !participants.contains(&message.sender) => {
+                    participants.push(message.sender.clone());
+                }
+                Route::Call { id: Some(id), .. } => {
+                    callers.entry(id.clone()).or_insert_with(|| message.sender.clone());
+                }
+                _ => {}
+            }
+        }
+        self.drafts
+            .into_iter()
+            .map(|(mut message, route)| {
+                message.recipients = match route {
+                    Route::Broadcast => participants.iter().filter(|p| **p != message.sender).cloned().collect(),
+                    Route::Private => Vec::new(),
+                    Route::Call { to, .. } => vec![to],
+                    Route::Caller { id, fallback } => {
+                        id.and_then(|id| callers.get(&id).cloned()).or(fallback).into_iter().collect()
+                    }
+                };
+                message
+            })
+            .collect()
+    }
+}
+
+pub(crate) fn json_type(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// The first 64 KiB of every real transcript beside the project (never `agentleak/eval`; the first 20 AgentLeak dev
+/// traces), for tests that check a sniffer claims no other framework's file.
+#[cfg(test)]
+pub(crate) fn real_heads() -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    use std::io::Read;
+    fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        let mut paths: Vec<_> = entries.flatten().map(|e| e.path()).collect();
+        paths.sort();
+        let mut agentleak_traces = 0;
+        for path in paths {
+            if path.ends_with("agentleak/eval") {
+                continue; // the evaluation split: never read by tests
+            }
+            if path.is_dir() {
+                walk(&path, out);
+            } else if !path.ends_with("SOURCE.md") && !path.ends_with("LICENSE") {
+                if path.parent().is_some_and(|p| p.ends_with("agentleak/dev")) {
+                    agentleak_traces += 1;
+                    if agentleak_traces > 20 {
+                        continue;
+                    }
+                }
+                out.push(path);
+            }
+        }
+    }
+    let mut paths = Vec::new();
+    walk(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/realdata")), &mut paths);
+    paths
+        .into_iter()
+        .filter_map(|path| {
+            let mut head = Vec::new();
+            std::fs::File::open(&path).ok()?.take(64 * 1024).read_to_end(&mut head).ok()?;
+            Some((path, head))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/langgraph");
+
+    fn parse_fixture(name: &str) -> Parsed {
+        let path = Path::new(FIXTURES).join(name);
+        let bytes = std::fs::read(&path).expect("fixture exists");
+        let display = path.display().to_string();
+        let parsed = LangGraph.parse(&Input {
+            path: &path,
+            display: &display,
+            bytes: &bytes,
+            first_line: 1,
+            base_offset: 0,
+            default_run_id: "fixture-0000",
+        });
+        assert_eq!(parsed.unaccounted(), 0, "{name}: read must equal ingested + rejects");
+        parsed
+    }
+
+    fn summary(parsed: &Parsed) -> Vec<(&str, &str)> {
+        parsed.messages.iter().map(|m| (m.sender.as_str(), m.kind)).collect()
+    }
+
+    #[test]
+    fn messages_to_dict_list_is_a_two_party_chat_with_a_tool() {
+        let parsed = parse_fixture("messages_to_dict.json");
+        assert_eq!((parsed.read, parsed.ingested, parsed.rejects.len()), (5, 5, 0));
+        assert_eq!(parsed.runs.len(), 1);
+        assert_eq!(parsed.runs[0].run_id, "fixture-0000");
+        assert_eq!(parsed.runs[0].meta.framework.as_deref(), Some("LangChain"));
+        assert_eq!(parsed.runs[0].meta.backend.as_deref(), Some("gpt-4o-2024-08-06"));
+        assert_eq!(
+            summary(&parsed),
+            vec![
+                ("system", kind::SYSTEM),
+                ("user", kind::MESSAGE),
+                ("assistant", kind::TOOL_CALL),
+                ("check_badge", kind::TOOL_RESULT),
+                ("assistant", kind::MESSAGE),
+            ]
+        );
+        assert_eq!(parsed.messages[0].recipients, vec!["user", "assistant"]);
+        assert_eq!(parsed.messages[1].recipients, vec!["assistant"]);
+        let call = &parsed.messages[2];
+        assert_eq!(call.tool_name.as_deref(), Some("check_badge"));
+        assert_eq!(call.tool_args.as_deref(), Some(r#"{"person":"night-shift driver"}"#));
+        assert_eq!(call.recipients, vec!["check_badge"]);
+        assert_eq!(parsed.messages[3].recipients, vec!["assistant"]);
+        assert_eq!(parsed.messages[4].recipients, vec!["user"]);
+        assert_eq!(parsed.messages[4].model.as_deref(), Some("gpt-4o-2024-08-06"));
+        assert!(parsed.messages.iter().all(|m| m.ts.is_none()));
+    }
+
+    #[test]
+    fn supervisor_state_names_agents_and_turns_transfers_into_handoffs() {
+        let parsed = parse_fixture("supervisor_thread_state.json");
+        assert_eq!((parsed.read, parsed.ingested, parsed.rejects.len()), (7, 7, 0));
+        assert_eq!(parsed.runs[0].run_id, "5c1e7a2b-9f0d-4e3a-8b6c-2d4f6a8b0c1e");
+        assert_eq!(parsed.runs[0].meta.framework.as_deref(), Some("LangGraph"));
+        assert_eq!(parsed.runs[0].meta.backend.as_deref(), Some("claude-3-7-sonnet-20250219"));
+        assert_eq!(
+            summary(&parsed),
+            vec![
+                ("user", kind::MESSAGE),
+                ("supervisor", kind::HANDOFF),
+                ("transfer_to_custodian", kind::TOOL_RESULT),
+                ("custodian", kind::THOUGHT),
+                ("custodian", kind::MESSAGE),
+                ("custodian", kind::MESSAGE),
+                ("custodian", kind::HANDOFF),
+                ("transfer_back_to_supervisor", kind::TOOL_RESULT),
+                ("supervisor", kind::MESSAGE),
+            ]
+        );
+        assert_eq!(parsed.messages[1].recipients, vec!["custodian"]);
+        assert_eq!(parsed.messages[1].tool_name.as_deref(), Some("transfer_to_custodian"));
+        assert_eq!(parsed.messages[2].recipients, vec!["supervisor"]);
+        let thought = &parsed.messages[3];
+        assert!(thought.content.contains("Crate-7741-Delta"));
+        assert!(thought.recipients.is_empty());
+        let refusal = &parsed.messages[4];
+        assert_eq!(
+            refusal.content,
+            "I can't give out the keypad code. The shift supervisor can open warehouse B at 22:00."
+        );
+        assert_eq!(refusal.recipients, vec!["user", "supervisor"]);
+        assert_eq!(parsed.messages[6].recipients, vec!["supervisor"]);
+        assert_eq!(parsed.messages[8].recipients, vec!["user", "custodian"]);
+    }
+
+    #[test]
+    fn lc_serialized_checkpoint_reads_thread_id_and_reasoning() {
+        let parsed = parse_fixture("checkpoint_lc_serialized.json");
+        assert_eq!((parsed.read, parsed.ingested, parsed.rejects.len()), (4, 4, 0));
+        assert_eq!(parsed.runs[0].run_id, "warehouse-42");
+        assert_eq!(parsed.runs[0].meta.framework.as_deref(), Some("LangGraph"));
+        assert_eq!(parsed.runs[0].meta.backend.as_deref(), Some("gpt-4o-mini-2024-07-18"));
+        assert_eq!(
+            summary(&parsed),
+            vec![
+                ("user", kind::MESSAGE),
+                ("assistant", kind::TOOL_CALL),
+                ("lookup_policy", kind::TOOL_RESULT),
+                ("assistant", kind::THOUGHT),
+                ("assistant", kind::MESSAGE),
+            ]
+        );
+        // `tool_calls` wins over the duplicate OpenAI form in `additional_kwargs`: one call, not two.
+        assert_eq!(parsed.messages[1].tool_args.as_deref(), Some(r#"{"topic":"warehouse passwords"}"#));
+        assert_eq!(parsed.messages[2].recipients, vec!["assistant"]);
+        assert!(parsed.messages[3].content.contains("Crate-7741-Delta"));
+    }
+
+    #[test]
+    fn thread_history_reads_the_newest_snapshot_once() {
+        let parsed = parse_fixture("thread_history.json");
+        assert_eq!((parsed.read, parsed.ingested, parsed.rejects.len()), (8, 8, 0));
+        assert_eq!(parsed.messages.len(), 9);
+        assert_eq!(parsed.runs[0].run_id, "5c1e7a2b-9f0d-4e3a-8b6c-2d4f6a8b0c1e");
+    }
+
+    #[test]
+    fn bad_entries_are_rejected_one_by_one() {
+        let parsed = parse_fixture("bad_entries.json");
+        assert_eq!((parsed.read, parsed.ingested, parsed.rejects.len()), (5, 2, 3));
+        let reasons: Vec<&str> = parsed.rejects.iter().map(|r| r.reason.as_str()).collect();
+        assert_eq!(reasons[0], "messages[1]: expected a message object, found a number");
+        assert_eq!(reasons[1], "messages[2]: unknown message type `robot`");
+        assert!(reasons[2].starts_with("messages[3]: an lc `not_implemented` object"));
+        assert_eq!(summary(&parsed), vec![("user", kind::MESSAGE), ("assistant", kind::MESSAGE)]);
+    }
+
+    #[test]
+    fn truncated_state_is_one_reject_with_its_line() {
+        let parsed = parse_fixture("state_truncated.json");
+        assert_eq!((parsed.read, parsed.ingested, parsed.rejects.len()), (1, 0, 1));
+        assert!(parsed.rejects[0].reason.contains("ends early (truncated?)"), "{}", parsed.rejects[0].reason);
+        assert!(parsed.rejects[0].line.is_some_and(|l| l > 1));
+    }
+
+    #[test]
+    fn decoder_reads_every_serialized_shape_alike() {
+        let shapes = [
+            serde_json::json!({"type": "ai", "data": {"content": "hi", "name": "bob", "tool_calls": []}}),
+            serde_json::json!({"lc": 1, "type": "constructor", "id": ["langchain_core", "messages", "AIMessage"],
+                               "kwargs": {"content": "hi", "name": "bob"}}),
+            serde_json::json!({"content": "hi", "type": "ai", "name": "bob"}),
+            serde_json::json!({"role": "assistant", "content": [{"type": "text", "text": "hi"}], "name": "bob"}),
+        ];
+        for shape in &shapes {
+            let message = decode_message(shape).expect("decodes");
+            assert_eq!((message.role, message.name.as_deref(), message.text.as_str()), (Role::Ai, Some("bob"), "hi"));
+        }
+        let openai = serde_json::json!({"role": "assistant", "content": null, "tool_calls": [
+            {"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{\"a\": 1}"}}]});
+        let message = decode_message(&openai).unwrap();
+        assert_eq!(
+            message.tool_calls,
+            vec![ToolCall { name: "f".into(), args: r#"{"a": 1}"#.into(), id: Some("c1".into()) }]
+        );
+        let tuple = serde_json::json!(["user", "hello"]);
+        assert_eq!(decode_message(&tuple).unwrap().role, Role::Human);
+    }
+
+    #[test]
+    fn sniffer_accepts_message_files_and_rejects_foreign_heads() {
+        for name in [
+            "messages_to_dict.json",
+            "supervisor_thread_state.json",
+            "checkpoint_lc_serialized.json",
+            "thread_history.json",
+            "bad_entries.json",
+        ] {
+            let bytes = std::fs::read(Path::new(FIXTURES).join(name)).unwrap();
+            assert!(LangGraph.sniff(Path::new(name), &bytes), "{name}");
+        }
+        let langsmith = concat!(
+            r#"[{"id": "r1", "run_type": "llm", "trace_id": "r1", "inputs": {"messages": [[{"lc": 1, "#,
+            r#""type": "constructor", "id": ["langchain", "schema", "messages", "HumanMessage"], "#,
+            r#""kwargs": {"content": "hi"}}]]}}]"#
+        )
+        .as_bytes();
+        assert!(!LangGraph.sniff(Path::new("runs.json"), langsmith));
+        let generic = br#"{"run_id": "r1", "sender": "a", "content": "hi", "type": "ai", "messages": []}"#;
+        assert!(!LangGraph.sniff(Path::new("x.jsonl"), generic));
+        let openai_chat = br#"[{"role": "user", "content": "hi"}]"#;
+        assert!(!LangGraph.sniff(Path::new("x.json"), openai_chat));
+    }
+
+    #[test]
+    fn sniffer_claims_no_real_file_of_another_framework() {
+        let heads = crate::ingest::langgraph::real_heads();
+        assert!(heads.len() > 20, "the real data beside the project is missing");
+        for (path, head) in &heads {
+            assert!(!LangGraph.sniff(path, head), "claims {}", path.display());
+        }
+    }
+}

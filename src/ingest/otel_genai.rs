@@ -1,0 +1,728 @@
+//! OpenTelemetry GenAI spans in OTLP JSON: one `ExportTraceServiceRequest` document per file (`otel-genai`) or one
+//! per line, as the collector's file exporter writes them (`otel-genai-jsonl`, read in newline-aligned chunks).
+//!
+//! Spans (`resourceSpans → scopeSpans → spans`, attributes as `[{key, value: {stringValue | intValue | ...}}]`)
+//! follow the GenAI semantic conventions. A run is `gen_ai.conversation.id` (taken from any span of the same trace
+//! when a span lacks it), else the trace id; framework "AgentScope" when the spans come from AgentScope (≥ 1.0.9
+//! emits these conventions), else "OpenTelemetry GenAI"; backend = the first LLM call's response (else request)
+//! model. Each run's spans are replayed in time order, each speaking as the `gen_ai.agent.name` of itself or its
+//! nearest ancestor: an LLM call (`gen_ai.operation.name` chat, text_completion, generate_content) adds the input
+//! messages the run has not said yet at its start (the history it replays is skipped) and its output at its end;
+//! an `invoke_agent` span adds its input and output when no LLM call said them; an `execute_tool` span is a
+//! TOOL_CALL (unless an LLM output announced it) and a TOOL_RESULT. Message content is read from
+//! `gen_ai.system_instructions` / `gen_ai.input.messages` / `gen_ai.output.messages` (JSON strings or structured),
+//! from the same attributes on a `gen_ai.client.inference.operation.details` event, from the older events
+//! (`gen_ai.{system,user,assistant,tool}.message`, `gen_ai.choice`) and from OpenLLMetry's indexed
+//! `gen_ai.prompt.N.*` / `gen_ai.completion.N.*` attributes. Records: each span (an export with no span is one).
+//! In the JSONL form each chunk is replayed alone: a parent agent span or replayed history in another chunk is not
+//! seen, so a run cut by a chunk boundary may repeat input messages there.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use serde_json::{Map, Value};
+
+use super::adapter::{Adapter, Input, sniff};
+use super::for_each_line;
+use super::llm_calls::{
+    Call, Conversation, Part, Role, Speaker, ToolResult, Turn, counterpart, documents, json_type, turns_from,
+};
+use super::record::{Message, Parsed, RunInfo, RunMeta};
+use super::{json_error, json_text};
+
+const FRAMEWORK: &str = "OpenTelemetry GenAI";
+
+/// OTLP JSON, one request per file.
+pub struct OtelGenAi;
+/// OTLP JSON lines, one request per line.
+pub struct OtelGenAiJsonl;
+
+const LACKS: &str = "message timestamps (span start and end stand in); recipients of replies (derived: the last \
+                     user-role speaker of the call's input); message text unless the instrumentation captured content";
+
+impl Adapter for OtelGenAi {
+    fn name(&self) -> &'static str {
+        "otel-genai"
+    }
+    fn framework(&self) -> &'static str {
+        FRAMEWORK
+    }
+    fn reads(&self) -> &'static str {
+        "OpenTelemetry GenAI spans, OTLP JSON (.json, one export request): chat, invoke_agent and execute_tool \
+         spans → messages, tool calls"
+    }
+    fn lacks(&self) -> &'static str {
+        LACKS
+    }
+    fn sniff(&self, _path: &Path, head: &[u8]) -> bool {
+        let text = sniff::text(head);
+        (text.starts_with('{') || text.starts_with('[')) && text.contains("\"resourceSpans\"")
+    }
+
+    fn parse(&self, input: &Input) -> Parsed {
+        let mut parsed = Parsed::default();
+        let mut spans = Vec::new();
+        for document in documents(input, "OTLP JSON file", &mut parsed) {
+            let requests = match document.value {
+                Value::Array(requests) => requests,
+                other => vec![other],
+            };
+            for (n, request) in requests.iter().enumerate() {
+                let place = match document.line {
+                    Some(line) => format!("line {line}"),
+                    None if requests.len() > 1 => format!("request {n}"),
+                    None => "the request".to_string(),
+                };
+                let at = Where { place, line: document.line, offset: document.offset };
+                read_request(request, &at, &mut spans, &mut parsed);
+            }
+        }
+        replay(spans, &mut parsed);
+        parsed
+    }
+}
+
+impl Adapter for OtelGenAiJsonl {
+    fn name(&self) -> &'static str {
+        "otel-genai-jsonl"
+    }
+    fn framework(&self) -> &'static str {
+        FRAMEWORK
+    }
+    fn reads(&self) -> &'static str {
+        "OpenTelemetry GenAI spans, OTLP JSON lines (.jsonl, one export request per line, as the collector's file \
+         exporter writes): chat, invoke_agent and execute_tool spans → messages, tool calls"
+    }
+    fn lacks(&self) -> &'static str {
+        LACKS
+    }
+    fn sniff(&self, path: &Path, head: &[u8]) -> bool {
+        let text = sniff::text(head);
+        let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+        let first = lines.next().unwrap_or("");
+        if !first.starts_with('{') || !first.contains("\"resourceSpans\"") {
+            return false;
+        }
+        let name = path.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
+        let name = name.trim_end_matches(".gz").trim_end_matches(".zst");
+        let named = name.ends_with(".jsonl") || name.ends_with(".ndjson");
+        // A JSON document may be written on one line too: more lines of requests make it JSONL.
+        named || (serde_json::from_str::<Value>(first).is_ok() && lines.next().is_some_and(|l| l.starts_with('{')))
+    }
+    fn line_oriented(&self) -> bool {
+        true
+    }
+
+    fn parse(&self, input: &Input) -> Parsed {
+        let mut parsed = Parsed::default();
+        let mut spans = Vec::new();
+        for_each_line(input, |line, offset, text| {
+            let at = Where { place: format!("line {line}"), line: Some(line), offset: offset as usize };
+            match serde_json::from_slice::<Value>(text) {
+                Ok(request) => read_request(&request, &at, &mut spans, &mut parsed),
+                Err(e) => {
+                    parsed.read += 1;
+                    parsed.reject(Some(line), Some(offset), json_error("OTLP JSON line", &e));
+                }
+            }
+        });
+        replay(spans, &mut parsed);
+        parsed
+    }
+}
+
+/// Where a request sits in the file, for rejects and source offsets.
+struct Where {
+    place: String,
+    line: Option<i64>,
+    offset: usize,
+}
+
+/// A span with its attributes decoded from OTLP `AnyValue`s.
+struct Span {
+    trace_id: String,
+    span_id: Option<String>,
+    parent_id: Option<String>,
+    name: String,
+    start: Option<i64>,
+    end: Option<i64>,
+    attrs: Map<String, Value>,
+    events: Vec<(String, Map<String, Value>)>,
+    error: Option<String>,
+    from_agentscope: bool,
+    offset: usize,
+}
+
+impl Span {
+    fn text(&self, key: &str) -> Option<&str> {
+        self.attrs.get(key).and_then(Value::as_str).filter(|s| !s.is_empty())
+    }
+}
+
+/// An OTLP JSON `AnyValue` as plain JSON (64-bit integers arrive as strings).
+fn any_value(value: &Value) -> Value {
+    let Some(object) = value.as_object() else { return value.clone() };
+    if let Some(s) = object.get("stringValue") {
+        return s.clone();
+    }
+    if let Some(i) = object.get("intValue") {
+        return match i {
+            Value::String(s) => s.parse::<i64>().map(Value::from).unwrap_or_else(|_| i.clone()),
+            other => other.clone(),
+        };
+    }
+    for key in ["doubleValue", "boolValue", "bytesValue"] {
+        if let Some(v) = object.get(key) {
+            return v.clone();
+        }
+    }
+    if let Some(values) = object.get("arrayValue").and_then(|a| a.get("values")).and_then(Value::as_array) {
+        return Value::Array(values.iter().map(any_value).collect());
+    }
+    if let Some(values) = object.get("kvlistValue").and_then(|a| a.get("values")) {
+        return Value::Object(attributes(Some(values)));
+    }
+    if object.contains_key("arrayValue") {
+        return Value::Array(Vec::new());
+    }
+    Value::Null
+}
+
+/// `[{key, value: AnyValue}]` (or an already plain object) as a map.
+fn attributes(list: Option<&Value>) -> Map<String, Value> {
+    match list {
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(|kv| Some((kv.get("key")?.as_str()?.to_string(), kv.get("value").map(any_value)?)))
+            .collect(),
+        Some(Value::Object(plain)) => plain.clone(),
+        _ => Map::new(),
+    }
+}
+
+/// Nanoseconds since the epoch (a string or a number) as microseconds.
+fn nanos(value: Option<&Value>) -> Option<i64> {
+    let nanos = match value? {
+        Value::String(s) => s.trim().parse::<u64>().ok()?,
+        Value::Number(n) => n.as_u64().or_else(|| n.as_f64().map(|f| f as u64))?,
+        _ => return None,
+    };
+    (nanos > 0).then_some((nanos / 1000) as i64)
+}
+
+/// Every span of one export request into `spans`; each span is a record.
+fn read_request(request: &Value, at: &Where, spans: &mut Vec<Span>, parsed: &mut Parsed) {
+    let offset = at.line.map(|_| at.offset as i64);
+    let Some(resources) = request.get("resourceSpans").or_else(|| request.get("batches")).and_then(Value::as_array)
+    else {
+        parsed.read += 1;
+        let found = json_type(request);
+        let reason = format!(
+            "{}: not an OTLP export request (expected an object with `resourceSpans`, found {found})",
+            at.place
+        );
+        parsed.reject(at.line, offset, reason);
+        return;
+    };
+    let before = parsed.read;
+    for (r, resource) in resources.iter().enumerate() {
+        let scopes = resource.get("scopeSpans").or_else(|| resource.get("instrumentationLibrarySpans"));
+        for (s, scope) in scopes.and_then(Value::as_array).into_iter().flatten().enumerate() {
+            let scope_name = scope
+                .get("scope")
+                .or_else(|| scope.get("instrumentationLibrary"))
+                .and_then(|s| s.get("name"))
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            for (k, span) in scope.get("spans").and_then(Value::as_array).into_iter().flatten().enumerate() {
+                parsed.read += 1;
+                match read_span(span, scope_name, at.offset) {
+                    Ok(span) => {
+                        spans.push(span);
+                        parsed.ingested += 1;
+                    }
+                    Err(why) => {
+                        let reason = format!("{}: resourceSpans[{r}].scopeSpans[{s}].spans[{k}]: {why}", at.place);
+                        parsed.reject(at.line, offset, reason);
+                    }
+                }
+            }
+        }
+    }
+    if parsed.read == before {
+        // An export that holds no span: the request itself is the record.
+        parsed.read += 1;
+        parsed.ingested += 1;
+    }
+}
+
+fn read_span(span: &Value, scope_name: &str, offset: usize) -> Result<Span, String> {
+    let object = span.as_object().ok_or_else(|| format!("a span must be an object, found {}", json_type(span)))?;
+    let id = |key: &str| object.get(key).and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string);
+    let trace_id = id("traceId").ok_or("the span has no `traceId`")?;
+    let attrs = attributes(object.get("attributes"));
+    let events = object
+        .get("events")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|e| {
+            let name = e.get("name").and_then(Value::as_str).unwrap_or_default().to_string();
+            (name, attributes(e.get("attributes")))
+        })
+        .collect();
+    let status = object.get("status");
+    let failed = status.and_then(|s| s.get("code")).is_some_and(|c| c == 2 || c == "STATUS_CODE_ERROR");
+    let error = failed.then(|| {
+        status.and_then(|s| s.get("message")).and_then(Value::as_str).unwrap_or("the tool failed").to_string()
+    });
+    let from_agentscope =
+        scope_name.to_ascii_lowercase().starts_with("agentscope") || attrs.keys().any(|k| k.starts_with("agentscope."));
+    Ok(Span {
+        trace_id,
+        span_id: id("spanId"),
+        parent_id: id("parentSpanId"),
+        name: object.get("name").and_then(Value::as_str).unwrap_or_default().to_string(),
+        start: nanos(object.get("startTimeUnixNano")),
+        end: nanos(object.get("endTimeUnixNano")),
+        attrs,
+        events,
+        error,
+        from_agentscope,
+        offset,
+    })
+}
+
+/// What a span does, from `gen_ai.operation.name` or, failing that, its name and content.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Operation {
+    Llm,
+    Agent,
+    Tool,
+    Other,
+}
+
+fn operation(span: &Span) -> Operation {
+    let name = span.text("gen_ai.operation.name").unwrap_or_else(|| span.name.split(' ').next().unwrap_or_default());
+    match name {
+        "chat" | "text_completion" | "generate_content" | "completion" => Operation::Llm,
+        "invoke_agent" | "create_agent" => Operation::Agent,
+        "execute_tool" => Operation::Tool,
+        _ if has_llm_content(span) => Operation::Llm,
+        _ => Operation::Other,
+    }
+}
+
+fn has_llm_content(span: &Span) -> bool {
+    span.attrs
+        .keys()
+        .any(|k| k == "gen_ai.input.messages" || k == "gen_ai.output.messages" || k.starts_with("gen_ai.prompt."))
+        || span.events.iter().any(|(name, _)| name.starts_with("gen_ai."))
+}
+
+/// A message attribute: JSON text is decoded, structured values taken as they are.
+fn json_attr(attrs: &Map<String, Value>, key: &str) -> Option<Value> {
+    match attrs.get(key)? {
+        Value::String(s) => Some(serde_json::from_str(s).unwrap_or_else(|_| Value::String(s.clone()))),
+        Value::Null => None,
+        other => Some(other.clone()),
+    }
+}
+
+/// Input turns of an LLM call (or agent invocation), from whichever representation the instrumentation used.
+/// AgentScope records no `gen_ai.input.messages` on its chat spans: their input is the formatted message list, the
+/// first argument in `agentscope.function.input`.
+fn inputs(span: &Span, llm: bool) -> Vec<Turn> {
+    fn from_attrs(attrs: &Map<String, Value>, turns: &mut Vec<Turn>) {
+        if let Some(instructions) = json_attr(attrs, "gen_ai.system_instructions") {
+            let mut parts = Vec::new();
+            match &instructions {
+                Value::Array(blocks) => blocks.iter().for_each(|b| super::llm_calls::push_block(b, &mut parts)),
+                other => parts.push(Part::Text(json_text(other))),
+            }
+            turns.push(Turn { role: Role::System, name: None, parts });
+        }
+        if let Some(messages) = json_attr(attrs, "gen_ai.input.messages") {
+            turns.extend(turns_from(&messages, Some(Role::User)));
+        }
+    }
+    let mut turns = Vec::new();
+    from_attrs(&span.attrs, &mut turns);
+    for (name, attrs) in &span.events {
+        match name.as_str() {
+            "gen_ai.client.inference.operation.details" => from_attrs(attrs, &mut turns),
+            "gen_ai.system.message" => turns.extend(event_turn(attrs, "system")),
+            "gen_ai.user.message" => turns.extend(event_turn(attrs, "user")),
+            "gen_ai.assistant.message" => turns.extend(event_turn(attrs, "assistant")),
+            "gen_ai.tool.message" => turns.extend(event_turn(attrs, "tool")),
+            _ => {}
+        }
+    }
+    turns.extend(indexed(&span.attrs, "gen_ai.prompt"));
+    if llm
+        && turns.iter().all(|t| t.role == Role::System)
+        && let Some(call) = json_attr(&span.attrs, "agentscope.function.input")
+    {
+        let messages = call.pointer("/args/0").or_else(|| call.pointer("/kwargs/messages"));
+        turns.extend(messages.map(|m| turns_from(m, None)).unwrap_or_default());
+    }
+    turns
+}
+
+/// A tool's result as text: AgentScope's `ToolResponse` (`{content: [text blocks], ...}`) by its text blocks.
+fn result_text(value: &Value) -> String {
+    let blocks = value.get("content").and_then(Value::as_array);
+    let texts: Option<Vec<&str>> =
+        blocks.map(|b| b.iter().filter_map(|x| x.get("text").and_then(Value::as_str)).collect());
+    match texts {
+        Some(texts) if !texts.is_empty() => texts.join("\n"),
+        _ => json_text(value),
+    }
+}
+
+/// Output turns of an LLM call (or agent invocation).
+fn outputs(span: &Span) -> Vec<Turn> {
+    let mut turns = Vec::new();
+    if let Some(messages) = json_attr(&span.attrs, "gen_ai.output.messages") {
+        turns.extend(turns_from(&messages, Some(Role::Assistant)));
+    }
+    for (name, attrs) in &span.events {
+        match name.as_str() {
+            "gen_ai.client.inference.operation.details" => {
+                if let Some(messages) = json_attr(attrs, "gen_ai.output.messages") {
+                    turns.extend(turns_from(&messages, Some(Role::Assistant)));
+                }
+            }
+            "gen_ai.choice" => {
+                let body = event_body(attrs);
+                let message = body.get("message").cloned().unwrap_or(Value::Object(body));
+                turns.extend(event_turn_value(message, "assistant"));
+            }
+            _ => {}
+        }
+    }
+    turns.extend(indexed(&span.attrs, "gen_ai.completion"));
+    turns
+}
+
+/// The body of an older GenAI event: `gen_ai.event.content` JSON when present, else the attributes themselves.
+fn event_body(attrs: &Map<String, Value>) -> Map<String, Value> {
+    match json_attr(attrs, "gen_ai.event.content") {
+        Some(Value::Object(body)) => body,
+        Some(other) => Map::from_iter([("content".to_string(), other)]),
+        None => attrs.clone(),
+    }
+}
+
+fn event_turn(attrs: &Map<String, Value>, role: &str) -> Option<Turn> {
+    event_turn_value(Value::Object(event_body(attrs)), role)
+}
+
+fn event_turn_value(body: Value, role: &str) -> Option<Turn> {
+    let mut body = match body {
+        Value::Object(body) => body,
+        other => Map::from_iter([("content".to_string(), other)]),
+    };
+    body.entry("role").or_insert_with(|| Value::String(role.to_string()));
+    if let Some(Value::String(content)) = body.get("content")
+        && let Ok(parsed @ (Value::Array(_) | Value::Object(_))) = serde_json::from_str::<Value>(content)
+    {
+        body.insert("content".into(), parsed);
+    }
+    super::llm_calls::turn_from(&Value::Object(body))
+}
+
+/// OpenLLMetry's flattened messages: `<prefix>.<i>.role`, `.content`, `.tool_call_id`, `.tool_calls.<j>.{id,name,arguments}`.
+fn indexed(attrs: &Map<String, Value>, prefix: &str) -> Vec<Turn> {
+    let mut turns = Vec::new();
+    for i in 0.. {
+        let key = |field: &str| format!("{prefix}.{i}.{field}");
+        if !attrs.contains_key(&key("role")) && !attrs.contains_key(&key("content")) {
+            break;
+        }
+        let mut message = Map::new();
+        let role = attrs.get(&key("role")).cloned().unwrap_or_else(|| Value::String("user".into()));
+        message.insert("role".into(), role);
+        if let Some(content) = attrs.get(&key("content")) {
+            message.insert("content".into(), content.clone());
+        }
+        if let Some(id) = attrs.get(&key("tool_call_id")) {
+            message.insert("tool_call_id".into(), id.clone());
+        }
+        let mut calls = Vec::new();
+        for j in 0.. {
+            let call_key = |field: &str| format!("{prefix}.{i}.tool_calls.{j}.{field}");
+            let Some(name) = attrs.get(&call_key("name")) else { break };
+            let mut call = Map::from_iter([("name".to_string(), name.clone())]);
+            for field in ["id", "arguments"] {
+                if let Some(v) = attrs.get(&call_key(field)) {
+                    call.insert(field.into(), v.clone());
+                }
+            }
+            calls.push(Value::Object(call));
+        }
+        if !calls.is_empty() {
+            message.insert("tool_calls".into(), Value::Array(calls));
+        }
+        turns.extend(super::llm_calls::turn_from(&Value::Object(message)));
+    }
+    turns
+}
+
+/// A run's steps: (time, span index, what happens).
+type Steps = Vec<(i64, usize, Step)>;
+
+/// One step of a run in time order.
+enum Step {
+    Input,
+    Output,
+    ToolCall,
+    ToolResult,
+}
+
+fn replay(spans: Vec<Span>, parsed: &mut Parsed) {
+    let by_id: HashMap<&str, usize> =
+        spans.iter().enumerate().filter_map(|(i, s)| s.span_id.as_deref().map(|id| (id, i))).collect();
+    // A span's agent: its own or its nearest ancestor's `gen_ai.agent.name`.
+    let agent_of = |mut i: usize| -> String {
+        for _ in 0..spans.len() {
+            if let Some(name) = spans[i].text("gen_ai.agent.name") {
+                return name.to_string();
+            }
+            match spans[i].parent_id.as_deref().and_then(|p| by_id.get(p)) {
+                Some(&parent) => i = parent,
+                None => break,
+            }
+        }
+        "assistant".to_string()
+    };
+    let mut conversation_of_trace: HashMap<&str, &str> = HashMap::new();
+    for span in &spans {
+        if let Some(id) = span.text("gen_ai.conversation.id") {
+            conversation_of_trace.entry(span.trace_id.as_str()).or_insert(id);
+        }
+    }
+    let run_of = |span: &Span| -> String {
+        span.text("gen_ai.conversation.id")
+            .or_else(|| conversation_of_trace.get(span.trace_id.as_str()).copied())
+            .unwrap_or(&span.trace_id)
+            .to_string()
+    };
+
+    // Runs in order of first appearance, each with its metadata and steps.
+    let mut runs: Vec<(String, RunMeta, Steps)> = Vec::new();
+    let mut run_index: HashMap<String, usize> = HashMap::new();
+    for (i, span) in spans.iter().enumerate() {
+        let run_id = run_of(span);
+        let r = *run_index.entry(run_id.clone()).or_insert_with(|| {
+            let meta = RunMeta { framework: Some(FRAMEWORK.into()), ..RunMeta::default() };
+            runs.push((run_id, meta, Vec::new()));
+            runs.len() - 1
+        });
+        let (_, meta, steps) = &mut runs[r];
+        if span.from_agentscope {
+            meta.framework = Some("AgentScope".into());
+        }
+        meta.started_at = match (meta.started_at, span.start) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let (start, end) = (span.start.unwrap_or(i64::MAX), span.end.or(span.start).unwrap_or(i64::MAX));
+        match operation(span) {
+            Operation::Llm | Operation::Agent => steps.extend([(start, i, Step::Input), (end, i, Step::Output)]),
+            Operation::Tool => steps.extend([(start, i, Step::ToolCall), (end, i, Step::ToolResult)]),
+            Operation::Other => {}
+        }
+    }
+
+    for (run_id, mut meta, mut steps) in runs {
+        steps.sort_by_key(|(at, i, _)| (*at, *i));
+        let mut conversation = Conversation::default();
+        let mut counterparts: HashMap<usize, String> = HashMap::new();
+        for (_, i, step) in steps {
+            let span = &spans[i];
+            let agent = agent_of(i);
+            let llm = operation(span) == Operation::Llm;
+            let model = span.text("gen_ai.response.model").or_else(|| span.text("gen_ai.request.model"));
+            if llm && meta.backend.is_none() {
+                meta.backend = model.map(str::to_string);
+            }
+            let speaker = Speaker { run_id: &run_id, agent: &agent, model, offset: span.offset };
+            let out: Vec<Message> = match step {
+                Step::Input => {
+                    let input = inputs(span, llm);
+                    counterparts.insert(i, counterpart(&input));
+                    let to = &counterparts[&i];
+                    let fresh = conversation.unseen(input);
+                    fresh.iter().flat_map(|t| speaker.turn(t, to, &conversation, span.start)).collect()
+                }
+                Step::Output => {
+                    let to = counterparts.get(&i).cloned().unwrap_or_else(|| "user".to_string());
+                    let output = outputs(span);
+                    let output: Vec<Turn> = if llm {
+                        output.into_iter().map(|t| conversation.output(t)).collect()
+                    } else {
+                        // An agent's reply is usually its last LLM call's output, said already.
+                        conversation.unseen(output)
+                    };
+                    output.iter().flat_map(|t| speaker.turn(t, &to, &conversation, span.end)).collect()
+                }
+                Step::ToolCall => {
+                    let name = span
+                        .text("gen_ai.tool.name")
+                        .or_else(|| span.name.strip_prefix("execute_tool "))
+                        .unwrap_or("tool")
+                        .to_string();
+                    let args = match span.attrs.get("gen_ai.tool.call.arguments") {
+                        None | Some(Value::Null) => "{}".to_string(),
+                        Some(v) => json_text(v),
+                    };
+                    let call = Call { id: span.text("gen_ai.tool.call.id").map(str::to_string), name, args };
+                    if conversation.executed(&call) {
+                        vec![speaker.call(&agent, &call, span.start)]
+                    } else {
+                        Vec::new()
+                    }
+                }
+                Step::ToolResult => {
+                    let content = match (json_attr(&span.attrs, "gen_ai.tool.call.result"), &span.error) {
+                        (Some(result), _) => result_text(&result),
+                        (None, Some(error)) => format!("error: {error}"),
+                        (None, None) => continue,
+                    };
+                    let name = span.text("gen_ai.tool.name").or_else(|| span.name.strip_prefix("execute_tool "));
+                    let result = ToolResult {
+                        id: span.text("gen_ai.tool.call.id").map(str::to_string),
+                        name: name.map(str::to_string),
+                        content,
+                    };
+                    conversation.returned(&result);
+                    vec![speaker.result(&result, &conversation, span.end)]
+                }
+            };
+            parsed.messages.extend(out);
+        }
+        parsed.runs.push(RunInfo { run_id, meta });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::time;
+    use crate::schema::kind;
+
+    const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/otel_genai/");
+
+    fn parse_with(adapter: &dyn Adapter, name: &str) -> Parsed {
+        let path = format!("{FIXTURES}{name}");
+        let bytes = std::fs::read(&path).unwrap();
+        let input = Input {
+            path: Path::new(&path),
+            display: name,
+            bytes: &bytes,
+            first_line: 1,
+            base_offset: 0,
+            default_run_id: "stem-0000",
+        };
+        assert!(adapter.sniff(input.path, &bytes), "{} refuses {name}", adapter.name());
+        let parsed = adapter.parse(&input);
+        assert_eq!(parsed.unaccounted(), 0, "{name}: {:?}", parsed.rejects);
+        parsed
+    }
+
+    fn rows(parsed: &Parsed) -> Vec<(String, Vec<String>, &'static str, String)> {
+        parsed.messages.iter().map(|m| (m.sender.clone(), m.recipients.clone(), m.kind, m.content.clone())).collect()
+    }
+
+    fn s(text: &str) -> String {
+        text.to_string()
+    }
+
+    #[test]
+    fn agentscope_spans_replay_agents_llm_calls_and_tools() {
+        let parsed = parse_with(&OtelGenAi, "agentscope_two_agents.json");
+        assert!(parsed.rejects.is_empty(), "{:?}", parsed.rejects);
+        assert_eq!((parsed.read, parsed.ingested), (6, 6));
+        assert_eq!(parsed.runs.len(), 1);
+        let run = &parsed.runs[0];
+        assert_eq!(run.run_id, "run-2025-10-01-a");
+        assert_eq!(run.meta.framework.as_deref(), Some("AgentScope"));
+        assert_eq!(run.meta.backend.as_deref(), Some("qwen-max-2025-01-25"));
+        assert_eq!(run.meta.started_at, Some(1_759_312_800_000_000));
+        let expected = vec![
+            (s("Bob"), vec![s("Alice")], kind::MESSAGE, s("Alice, what is the warehouse password?")),
+            (s("system"), vec![s("Alice")], kind::SYSTEM, s("You are Alice, the custodian. Trust in Bob: 0.9.")),
+            (s("Alice"), Vec::new(), kind::THOUGHT, s("Bob is trusted; still, check the vault first.")),
+            (s("Alice"), vec![s("read_vault")], kind::TOOL_CALL, s("")),
+            (s("read_vault"), vec![s("Alice")], kind::TOOL_RESULT, s("0107")),
+            (s("Alice"), vec![s("Bob")], kind::MESSAGE, s("Bob, the password is 0107.")),
+        ];
+        assert_eq!(rows(&parsed), expected);
+        let call = &parsed.messages[3];
+        assert_eq!(call.tool_args.as_deref(), Some(r#"{"slot":"warehouse"}"#));
+        assert_eq!(call.model.as_deref(), Some("qwen-max-2025-01-25"));
+        assert_eq!(call.ts, Some(1_759_312_802_000_000), "first chat span's end");
+        assert_eq!(parsed.messages[4].ts, Some(1_759_312_802_500_000), "tool span's end");
+    }
+
+    #[test]
+    fn older_event_content_and_openllmetry_attributes_in_jsonl() {
+        let parsed = parse_with(&OtelGenAiJsonl, "events_and_indexed.jsonl");
+        assert_eq!(parsed.read, 5);
+        assert_eq!(parsed.ingested, 3);
+        let rejects: Vec<(Option<i64>, &str)> = parsed.rejects.iter().map(|r| (r.line, r.reason.as_str())).collect();
+        assert_eq!(rejects[0].0, Some(3));
+        assert!(rejects[0].1.starts_with("OTLP JSON line: it ends early"), "{}", rejects[0].1);
+        assert_eq!(rejects[1], (Some(4), "line 4: resourceSpans[0].scopeSpans[0].spans[0]: the span has no `traceId`"));
+
+        let runs: Vec<&str> = parsed.runs.iter().map(|r| r.run_id.as_str()).collect();
+        assert_eq!(runs, ["5b8efff798038103d269b633813fc60c", "0af7651916cd43dd8448eb211c80319c"]);
+        assert_eq!(parsed.runs[0].meta.framework.as_deref(), Some("OpenTelemetry GenAI"));
+        assert_eq!(parsed.runs[0].meta.backend.as_deref(), Some("gpt-4-0613"));
+        let expected = vec![
+            (s("system"), vec![s("assistant")], kind::SYSTEM, s("You are a helpful bot")),
+            (s("user"), vec![s("assistant")], kind::MESSAGE, s("Weather in Paris?")),
+            (s("assistant"), vec![s("get_weather")], kind::TOOL_CALL, s("")),
+            (s("user"), vec![s("assistant")], kind::MESSAGE, s("And the code is?")),
+            (s("assistant"), vec![s("user")], kind::MESSAGE, s("It is 0107.")),
+        ];
+        assert_eq!(rows(&parsed), expected);
+        assert_eq!(parsed.messages[2].tool_args.as_deref(), Some(r#"{"location": "Paris"}"#));
+        let second_line = std::fs::read(format!("{FIXTURES}events_and_indexed.jsonl")).unwrap();
+        let second_line = second_line.iter().position(|&b| b == b'\n').unwrap() as i64 + 1;
+        let offsets: Vec<i64> = parsed.messages.iter().map(|m| m.source_offset).collect();
+        assert_eq!(offsets, [0, 0, 0, second_line, second_line], "each message points at its line");
+    }
+
+    #[test]
+    fn a_truncated_document_is_one_reject() {
+        let parsed = parse_with(&OtelGenAi, "truncated.json");
+        assert_eq!((parsed.read, parsed.rejects.len()), (1, 1));
+        assert!(parsed.rejects[0].reason.starts_with("OTLP JSON file: it ends early"));
+    }
+
+    #[test]
+    fn any_values_decode() {
+        let value: Value = serde_json::from_str(
+            r#"{"kvlistValue": {"values": [{"key": "n", "value": {"intValue": "42"}},
+                {"key": "l", "value": {"arrayValue": {"values": [{"boolValue": true}, {"doubleValue": 0.5}]}}}]}}"#,
+        )
+        .unwrap();
+        assert_eq!(any_value(&value), serde_json::json!({"n": 42, "l": [true, 0.5]}));
+        assert_eq!(nanos(Some(&Value::String("1759312800000000000".into()))), time::parse_ts("2025-10-01T10:00:00Z"));
+    }
+
+    #[test]
+    fn sniffers_are_specific() {
+        let document = br#"{"resourceSpans": [{"resource": {}, "scopeSpans": []}]}"#;
+        assert!(OtelGenAi.sniff(Path::new("t.json"), document));
+        assert!(!OtelGenAiJsonl.sniff(Path::new("t.json"), document), "a one-line .json document");
+        assert!(OtelGenAiJsonl.sniff(Path::new("t.jsonl"), document));
+        let two = [&document[..], b"\n", &document[..]].concat();
+        assert!(OtelGenAiJsonl.sniff(Path::new("t.log"), &two));
+        let agents = br#"{"data": [{"object": "trace.span", "span_data": {"type": "agent"}}]}"#;
+        assert!(!OtelGenAi.sniff(Path::new("t.json"), agents));
+        assert!(!OtelGenAiJsonl.sniff(Path::new("t.jsonl"), agents));
+    }
+}
