@@ -254,3 +254,67 @@ fn agentleak_dev_ingests_with_zero_rejects_and_keeps_its_ground_truth() {
     );
     assert_eq!(items[1], "14,2");
 }
+
+/// Every real transcript beside the project (but the AgentLeak evaluation split) is detected as its format and
+/// ingests with zero rejects; the real file its framework wrote broken is quarantined with where it breaks.
+#[test]
+fn every_real_file_is_detected_and_ingests_with_zero_rejects() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().to_str().unwrap();
+    let folders =
+        ["autogen02", "autogen04", "camel", "inspect", "metagpt", "taubench"].map(|f| shared(&format!("realdata/{f}")));
+    let mut args: Vec<&str> = folders.iter().map(String::as_str).collect();
+    let malformed = shared("realdata-malformed");
+    args.push(&malformed);
+    let (code, summary) = ingest_json(&args, store, &[]);
+    assert_eq!(code, 1, "the malformed file is a reject");
+    // file (under shared/), format, records read, runs, messages
+    let expected = [
+        ("realdata-malformed/metagpt_team_truncated.json", "metagpt-team", 1, 0, 0),
+        ("realdata/autogen02/phenoassistant_runtime.log", "autogen02-log", 106, 1, 22),
+        ("realdata/autogen02/whowhen_captainagent/3.json", "autogen02-chat", 8, 1, 8),
+        ("realdata/autogen02/whowhen_captainagent/64.json", "autogen02-chat", 10, 1, 10),
+        ("realdata/autogen02/whowhen_captainagent/73.json", "autogen02-chat", 7, 1, 7),
+        ("realdata/autogen04/autogen_core_handoffs_history-wile_e_coyote_1.json", "autogen04", 6, 1, 6),
+        ("realdata/autogen04/whowhen_magentic_one/23.json", "magentic-one", 74, 1, 74),
+        ("realdata/autogen04/whowhen_magentic_one/40.json", "magentic-one", 17, 1, 17),
+        ("realdata/camel/camel_logs_conv_20260413_012830_655165.json", "camel-model-log", 3, 1, 3),
+        ("realdata/camel/eigent_workforce_logs.json", "camel-workforce", 15, 1, 6),
+        ("realdata/inspect/2025-02-11T15-17-00-05-00_popularity_dPiJifoWeEQBrfWsAopzWr.eval", "inspect", 41, 10, 30),
+        ("realdata/inspect/2025-05-12T20-27-36-04-00_browser.json", "inspect", 12, 1, 10),
+        ("realdata/inspect/2025-05-12T20-28-26-04-00_security-guide.json", "inspect", 13, 3, 9),
+        ("realdata/inspect/log_formats.json", "inspect", 5, 1, 3),
+        ("realdata/inspect/log_read_sample.json", "inspect", 5, 1, 3),
+        ("realdata/inspect/log_streaming.eval", "inspect", 17, 4, 12),
+        ("realdata/inspect/mmlu-summary-choices.eval", "inspect", 4, 1, 2),
+        ("realdata/metagpt/gpt-laboratory_metagpt_loguru_20260328.txt", "metagpt-log", 91, 31, 91),
+        ("realdata/metagpt/iridium-soda_metagpt_tool_demo_team.json", "metagpt-team", 2, 1, 1),
+        ("realdata/taubench/gpt-4o-airline.json", "taubench", 5508, 200, 5398),
+    ];
+    let files = summary["files"].as_array().unwrap();
+    assert_eq!(files.len(), expected.len(), "{files:?}");
+    for (file, format, read, runs, messages) in expected {
+        let f = files.iter().find(|f| f["file"].as_str().unwrap().ends_with(file)).unwrap_or_else(|| panic!("{file}"));
+        assert_eq!(f["format"].as_str(), Some(format), "{file}");
+        let counts = ["read", "runs", "messages"].map(|k| f[k].as_u64().unwrap());
+        assert_eq!(counts, [read, runs, messages], "{file}: read, runs, messages");
+        let rejected = if file.starts_with("realdata-malformed") { 1 } else { 0 };
+        assert_eq!(f["rejected"].as_u64(), Some(rejected), "{file}");
+        assert_eq!(f["read"], f["ingested"].as_u64().unwrap() + rejected, "{file}: read = ingested + rejected");
+    }
+    let rejects = sql_json(store, "SELECT file, reason FROM rejects");
+    let reason = rejects[0]["reason"].as_str().unwrap();
+    assert!(reason.contains("ends early (truncated?)") && reason.contains("line 30"), "{reason}");
+}
+
+#[test]
+fn zstd_files_are_read_by_their_magic_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let raw = std::fs::read(fixture("jsonl/two_runs.jsonl")).unwrap();
+    let path = dir.path().join("two_runs.jsonl.zst");
+    std::fs::write(&path, zstd::encode_all(&raw[..], 3).unwrap()).unwrap();
+    let store = dir.path().join("store");
+    let (code, summary) = ingest_json(&[path.to_str().unwrap()], store.to_str().unwrap(), &[]);
+    assert_eq!(code, 0, "{summary}");
+    assert_eq!((summary["messages"].as_u64(), summary["files"][0]["format"].as_str()), (Some(6), Some("jsonl")));
+}
