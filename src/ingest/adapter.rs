@@ -97,3 +97,20 @@ pub mod sniff {
         needles.iter().all(|n| text.contains(n))
     }
 }
+
+/// Test support: parse a whole file with an adapter, as ingest would, and check its record accounting.
+#[cfg(test)]
+pub fn parse_file(adapter: &dyn Adapter, path: &Path) -> Parsed {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let display = path.display().to_string();
+    let parsed = adapter.parse(&Input {
+        path,
+        display: &display,
+        bytes: &bytes,
+        first_line: 1,
+        base_offset: 0,
+        default_run_id: "fixture-0000",
+    });
+    assert_eq!(parsed.unaccounted(), 0, "{display}: read must equal ingested + rejects");
+    parsed
+}

@@ -113,3 +113,78 @@ impl Adapter for AgentLeak {
         parsed
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::adapter::parse_file;
+
+    fn fixture(name: &str) -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/agentleak").join(name)
+    }
+
+    #[test]
+    fn a_trace_becomes_one_run_with_its_ground_truth_and_channel_messages() {
+        let parsed = parse_file(&AgentLeak, &fixture("small_trace.json"));
+        assert_eq!((parsed.read, parsed.ingested, parsed.rejects.len()), (5, 5, 0));
+        let run = &parsed.runs[0];
+        assert_eq!(run.run_id, "trace_fixture_0001");
+        assert_eq!(run.meta.backend.as_deref(), Some("openai/gpt-4o-mini"));
+        assert_eq!(run.meta.started_at, time::parse_ts("2026-01-29T20:33:00"));
+        // Empty vault values are not items; numbers are stringified; only `name` is in the MNI (fields come sorted).
+        let items: Vec<(&str, &str, bool)> =
+            parsed.items.iter().map(|i| (i.item_id.as_str(), i.value.as_str(), i.in_mni)).collect();
+        assert_eq!(
+            items,
+            [
+                ("account_number", "ACC-55120", false),
+                ("balance", "10432.5", false),
+                ("credit_score", "712", false),
+                ("name", "Dana Whitfield", true)
+            ]
+        );
+        assert!(parsed.items.iter().all(|i| i.match_kinds == ["exact"]));
+        let messages: Vec<(&str, &str, Option<&str>, &str)> = parsed
+            .messages
+            .iter()
+            .map(|m| (m.sender.as_str(), m.recipients[0].as_str(), m.channel.as_deref(), m.kind))
+            .collect();
+        assert_eq!(
+            messages,
+            [
+                ("coordinator", "worker", Some("C2"), kind::MESSAGE),
+                ("worker", "crm_lookup", Some("C3"), kind::TOOL_CALL),
+                ("worker", "coordinator", Some("C2"), kind::MESSAGE),
+                ("coordinator", "user", Some("C1"), kind::MESSAGE),
+            ]
+        );
+        assert!(parsed.messages.iter().all(|m| m.sender_role.as_deref() == Some("custodian")));
+    }
+
+    #[test]
+    fn broken_traces_are_rejected_with_where_and_why() {
+        let truncated = parse_file(&AgentLeak, &fixture("truncated.json"));
+        assert_eq!((truncated.read, truncated.rejects.len()), (1, 1));
+        let reject = &truncated.rejects[0];
+        assert!(reject.reason.starts_with("AgentLeak trace: it ends early (truncated?)"), "{}", reject.reason);
+        assert_eq!(reject.line, Some(15), "the file breaks off in its 15th line");
+
+        let missing = parse_file(&AgentLeak, &fixture("no_channel_messages.json"));
+        assert_eq!(missing.rejects[0].reason, "AgentLeak trace has no `channel_messages` list");
+
+        let bad = parse_file(&AgentLeak, &fixture("bad_message.json"));
+        assert_eq!((bad.read, bad.ingested, bad.rejects.len()), (5, 4, 1));
+        assert_eq!(
+            bad.rejects[0].reason,
+            "trace trace_fixture_0001: channel_messages[2] lacks a string `source` or `content`"
+        );
+    }
+
+    #[test]
+    fn sniffs_traces_and_nothing_else() {
+        let head = std::fs::read(fixture("small_trace.json")).unwrap();
+        assert!(AgentLeak.sniff(Path::new("x.json"), &head));
+        assert!(AgentLeak.sniff(Path::new("x.json"), &std::fs::read(fixture("truncated.json")).unwrap()));
+        assert!(!AgentLeak.sniff(Path::new("x.jsonl"), br#"{"run_id": "r", "sender": "a", "content": "vault"}"#));
+    }
+}
