@@ -331,7 +331,7 @@ mod tests {
             let head = std::fs::read(format!("{REAL}/{file}")).unwrap();
             assert!(Autogen02Chat.sniff(Path::new(file), &head), "{file}");
         }
-        for file in ["chat_result_tools.json", "initiate_chats.json", "groupchat_messages.json"] {
+        for file in ["chat_result_tools.json", "initiate_chats.json", "groupchat_messages.json", "truncated.json"] {
             let head = std::fs::read(format!("{FIXTURES}/{file}")).unwrap();
             assert!(Autogen02Chat.sniff(Path::new(file), &head), "{file}");
         }

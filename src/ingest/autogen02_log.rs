@@ -1,18 +1,20 @@
 //! AutoGen 0.2 / AG2 runtime logs written by `autogen.runtime_logging` with the file logger (`runtime.log`), and
 //! the conversation model shared with the SQLite logger ([`super::autogen02_sqlite`]).
 //!
-//! The file logger writes a plain-text line `Started new session with Session ID: <uuid>` when logging starts (a
-//! file holds one session per start, appended) and then one JSON object per line: agent events (`event_name`,
+//! The file logger writes a plain-text line `Started new session with Session ID: <uuid>` each time logging
+//! starts (sessions are appended to one file), then one JSON object per line: agent events (`event_name`,
 //! `source_name`, and `json_state`, a JSON document encoded as a string), LLM calls (`invocation_id`, `request`
-//! with the model, `response`), function uses (`input_args`, `returns`), and agent/wrapper/client registrations.
-//! A `received_message` event is the one place a message appears once: `json_state.sender` sent
-//! `json_state.message` to the agent `source_name`. Its OpenAI-style dict becomes a message, one `tool_call` per
-//! `tool_calls` entry, or one `tool_result` per `tool_responses` entry. An LLM call sets `model` on the calling
-//! agent's next message and the run's backend; a function use is matched to the tool call it executes (it records
-//! no function name). Every other record (reply-function traces, registrations) is used for nothing but counted
-//! as ingested; lines that are neither the session header nor a logger record are rejected with their line.
-//! Sessions may interleave with nothing: the file is parsed whole, in order, so a record belongs to the session
-//! whose header precedes it.
+//! with the model, `response`), function uses (`input_args`, `returns`) and agent/wrapper/client registrations.
+//! Each session is a run; a record belongs to the session whose header precedes it, so the file is parsed whole.
+//!
+//! Messages come from `received_message` events: `json_state.sender` sent `json_state.message` to the agent
+//! `source_name`. The OpenAI-style message becomes a message, one `tool_call` per `tool_calls` entry, or one
+//! `tool_result` per `tool_responses` entry. In a group chat the manager relays each message to every other member
+//! (the relay keeps the speaker's `name`): a relay adds its receiver to the speaker's message instead of making a
+//! message of the manager's. An LLM call sets `model` on the calling agent's next message and names the run's
+//! backend. A function use (which records no function name) is matched to the tool call it executes. Reply-function
+//! traces and registrations carry no message and are counted as ingested; a line that is neither the session
+//! header nor a logger record is rejected with its line number.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -199,9 +201,16 @@ pub(super) fn config_model(config: &Value) -> Option<String> {
 /// A tool call waiting for its function-use record.
 struct PendingCall {
     name: String,
-    executor: String,
+    /// Index of the tool-call message in `Parsed::messages`: its recipients are the agents that may execute it.
+    message: usize,
     args: Value,
     executed: bool,
+}
+
+/// The messages made from an agent's last `received_message` record, to recognize a manager's relay of it.
+struct Said {
+    messages: Vec<usize>,
+    signature: Vec<(&'static str, String)>,
 }
 
 /// One run being rebuilt from its log records, in the order they were written.
@@ -212,6 +221,7 @@ pub(super) struct Conversation {
     /// tool_call id → function name, for the results that quote only the id.
     tool_names: HashMap<String, String>,
     calls: Vec<PendingCall>,
+    last_said: HashMap<String, Said>,
     models: Vec<String>,
     config_models: Vec<String>,
     started_at: Option<i64>,
@@ -224,6 +234,7 @@ impl Conversation {
             pending_model: HashMap::new(),
             tool_names: HashMap::new(),
             calls: Vec::new(),
+            last_said: HashMap::new(),
             models: Vec::new(),
             config_models: Vec::new(),
             started_at: None,
@@ -275,6 +286,10 @@ impl Conversation {
     }
 
     /// `received_message`: `json_state` = {message, sender, valid}; `receiver` got `message` from `sender`.
+    ///
+    /// A group chat manager relays each speaker's message to every other member: the relay's sender is the
+    /// manager, but the message keeps the speaker's `name`. A relay of what the speaker last said adds the
+    /// receiver to the recipients of the speaker's message instead of making a new one.
     fn received(
         &mut self,
         receiver: &str,
@@ -293,8 +308,25 @@ impl Conversation {
         let recipients = [receiver.to_string()];
         let mut messages = oai_messages(&self.run_id, sender, &recipients, message, offset, &mut self.tool_names)
             .map_err(|e| format!("received_message from {sender} to {receiver}: {e}"))?;
+        let signature: Vec<(&'static str, String)> = messages.iter().map(|m| (m.kind, m.content.clone())).collect();
+
+        let speaker = message.get("name").and_then(Value::as_str).filter(|n| !n.is_empty() && *n != sender);
+        if let Some(said) = speaker.and_then(|speaker| self.last_said.get(speaker))
+            && said.signature == signature
+        {
+            for &i in &said.messages {
+                if let Some(original) = parsed.messages.get_mut(i)
+                    && !original.recipients.iter().any(|r| r == receiver)
+                {
+                    original.recipients.push(receiver.to_string());
+                }
+            }
+            return Ok(());
+        }
+
         let model = self.pending_model.remove(sender);
-        for m in &mut messages {
+        let first = parsed.messages.len();
+        for (n, m) in messages.iter_mut().enumerate() {
             m.ts = ts;
             if m.kind != kind::TOOL_RESULT {
                 m.model = model.clone();
@@ -305,18 +337,20 @@ impl Conversation {
                 let args = m.tool_args.as_deref().unwrap_or("");
                 self.calls.push(PendingCall {
                     name: name.clone(),
-                    executor: receiver.to_string(),
+                    message: first + n,
                     args: serde_json::from_str(args).unwrap_or_else(|_| Value::String(args.to_string())),
                     executed: false,
                 });
             }
         }
+        let count = messages.len();
         parsed.messages.extend(messages);
+        self.last_said.insert(sender.to_string(), Said { messages: (first..first + count).collect(), signature });
         Ok(())
     }
 
-    /// A function use is the execution of a tool call already recorded as a message: match it (same executor,
-    /// name when known, same arguments) and add nothing. One that matches no call (a function an agent ran on its
+    /// A function use is the execution of a tool call already recorded as a message: match it (the executor
+    /// received the call, same name when known, same arguments) and add nothing. One that matches no call (a function an agent ran on its
     /// own) becomes a tool call and its result.
     #[allow(clippy::too_many_arguments)]
     fn function_use(
@@ -330,9 +364,10 @@ impl Conversation {
         parsed: &mut Parsed,
     ) {
         let args_value: Value = serde_json::from_str(args).unwrap_or_else(|_| Value::String(args.to_string()));
+        let messages = &parsed.messages;
         let matched = self.calls.iter_mut().find(|c| {
             !c.executed
-                && c.executor == executor
+                && messages.get(c.message).is_some_and(|m| m.recipients.iter().any(|r| r == executor))
                 && function_name.as_ref().is_none_or(|n| *n == c.name)
                 && c.args == args_value
         });
@@ -604,6 +639,33 @@ mod tests {
         assert_eq!(second[2].kind, kind::TOOL_RESULT);
         assert_eq!(second[2].recipients, vec!["Custodian".to_string()]);
         assert_eq!(second[2].content, "vault opened");
+    }
+
+    #[test]
+    fn group_chat_relays_fold_into_the_speakers_message() {
+        let parsed = parse_file(&format!("{FIXTURES}/group_chat.log"));
+        accounted(&parsed);
+        assert!(parsed.rejects.is_empty(), "{:?}", parsed.rejects);
+        assert_eq!(parsed.read, 14);
+        let shape: Vec<(&str, &str, Vec<&str>)> = parsed
+            .messages
+            .iter()
+            .map(|m| (m.sender.as_str(), m.kind, m.recipients.iter().map(String::as_str).collect()))
+            .collect();
+        assert_eq!(
+            shape,
+            [
+                ("Boss", kind::MESSAGE, vec!["chat_manager", "Custodian", "Seeker"]),
+                ("Custodian", kind::MESSAGE, vec!["chat_manager", "Boss", "Seeker"]),
+                ("Custodian", kind::TOOL_CALL, vec!["chat_manager", "Boss", "Seeker"]),
+                ("Boss", kind::TOOL_RESULT, vec!["chat_manager", "Custodian", "Seeker"]),
+                ("Seeker", kind::MESSAGE, vec!["chat_manager"]),
+                ("chat_manager", kind::MESSAGE, vec!["Custodian"]),
+            ]
+        );
+        assert_eq!(parsed.messages[2].model.as_deref(), Some("gpt-4o"));
+        assert_eq!(parsed.messages[3].tool_name.as_deref(), Some("set_code"));
+        assert_eq!(parsed.messages[5].content, "Thanks, what is it?");
     }
 
     #[test]

@@ -375,6 +375,7 @@ mod tests {
         assert_eq!(parsed.runs[0].meta.backend.as_deref(), Some("deepseek-chat"));
         assert_eq!(parsed.runs[1].meta.backend.as_deref(), Some("llama-3-8b"));
         assert_eq!(parsed.runs[0].meta.started_at, time::parse_ts("2025-02-01 09:00:00.000001"));
+        assert_eq!(parsed.runs[1].meta.started_at, time::parse_ts("2025-02-02 09:59:59.000000"));
 
         let first: Vec<&Message> = parsed.messages.iter().filter(|m| m.run_id == S1).collect();
         let shape: Vec<(&str, &str, &str)> =
@@ -407,7 +408,7 @@ mod tests {
         accounted(&parsed);
         assert!(parsed.rejects.is_empty(), "{:?}", parsed.rejects);
         assert_eq!(parsed.runs.len(), 1);
-        assert_eq!(parsed.runs[0].run_id, S1);
+        assert_eq!(parsed.runs[0].run_id, "7f3c9a10-0000-4000-8000-000000000003");
         // The LLM call names no agent: the model is the run's backend but no message's.
         assert_eq!(parsed.runs[0].meta.backend.as_deref(), Some("gpt-4o-mini"));
         assert_eq!(parsed.messages.len(), 2);

@@ -537,7 +537,9 @@ mod tests {
     #[test]
     fn sniffs_type_tagged_documents_only() {
         assert!(Autogen04.sniff(Path::new("h.json"), &std::fs::read(REAL).unwrap()));
-        for file in ["task_result_swarm.json", "team_state_round_robin.json", "assistant_agent_state.json"] {
+        for file in
+            ["task_result_swarm.json", "team_state_round_robin.json", "assistant_agent_state.json", "truncated.json"]
+        {
             let head = std::fs::read(format!("{FIXTURES}/{file}")).unwrap();
             assert!(Autogen04.sniff(Path::new(file), &head), "{file}");
         }

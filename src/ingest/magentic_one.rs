@@ -272,6 +272,12 @@ mod tests {
             let head = std::fs::read(format!("{REAL}/{file}")).unwrap();
             assert!(MagenticOne.sniff(Path::new(file), &head[..head.len().min(65536)]), "{file}");
         }
+        for file in ["final_answer.json", "truncated.json"] {
+            assert!(
+                MagenticOne.sniff(Path::new(file), &std::fs::read(format!("{FIXTURES}/{file}")).unwrap()),
+                "{file}"
+            );
+        }
         let captain = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/realdata/autogen02/whowhen_captainagent/3.json");
         assert!(!MagenticOne.sniff(Path::new("3.json"), &std::fs::read(captain).unwrap()));
         assert!(!MagenticOne.sniff(Path::new("x.json"), br#"{"messages": [{"role": "user", "content": "hi"}]}"#));
