@@ -137,8 +137,10 @@ impl Progress for Bar {
         self.2.store(files, Ordering::Relaxed);
         self.0.set_message(format!("0/{files} files"));
     }
-    fn file_done(&self, bytes: u64) {
+    fn advance(&self, bytes: u64) {
         self.0.inc(bytes);
+    }
+    fn file_done(&self) {
         let done = self.1.fetch_add(1, Ordering::Relaxed) + 1;
         self.0.set_message(format!("{done}/{} files", self.2.load(Ordering::Relaxed)));
     }

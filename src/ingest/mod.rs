@@ -121,8 +121,10 @@ impl Summary {
 pub trait Progress: Sync {
     /// The files found and their total size on disk.
     fn begin(&self, files: usize, bytes: u64);
-    /// One more file done, of this size on disk.
-    fn file_done(&self, bytes: u64);
+    /// This many more bytes (on disk, compressed or not) have been read.
+    fn advance(&self, bytes: u64);
+    /// One more file is done.
+    fn file_done(&self);
 }
 
 /// No progress display.
@@ -130,7 +132,8 @@ pub struct Quiet;
 
 impl Progress for Quiet {
     fn begin(&self, _: usize, _: u64) {}
-    fn file_done(&self, _: u64) {}
+    fn advance(&self, _: u64) {}
+    fn file_done(&self) {}
 }
 
 /// Ingest `paths` (files and folders) into `store`. Per-file problems are rejects, not errors; an error means the
@@ -139,8 +142,6 @@ pub fn ingest(paths: &[PathBuf], store: &Store, options: &Options, progress: &dy
     let (files, missing) = discover(paths);
     let total: u64 = files.iter().map(|f| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0)).sum();
     progress.begin(files.len(), total);
-    let on_bytes = |bytes| progress.file_done(bytes);
-    let on_bytes: &(dyn Fn(u64) + Sync) = &on_bytes;
     let known = store.distinct_strings(crate::schema::Table::Sources.name(), crate::schema::col::SOURCE_HASH)?;
     let seen = Mutex::new(known);
     let stop = AtomicBool::new(false);
@@ -161,7 +162,7 @@ pub fn ingest(paths: &[PathBuf], store: &Store, options: &Options, progress: &dy
                 if stop.load(Ordering::Relaxed) {
                     return None;
                 }
-                let report = ingest_file(path, options, &seen, sender, on_bytes);
+                let report = ingest_file(path, options, &seen, sender, progress);
                 if options.strict && report.rejected > 0 {
                     stop.store(true, Ordering::Relaxed);
                 }
@@ -240,13 +241,59 @@ fn has_known_ending(path: &Path) -> bool {
     EXTENSIONS.iter().any(|ext| name.ends_with(&format!(".{ext}")))
 }
 
-/// Hash, detect, parse and hand one file to the writer; returns its accounting.
+/// Ingest one file and keep the progress display up to date while it is read.
 fn ingest_file(
     path: &Path,
     options: &Options,
     seen: &Mutex<std::collections::HashSet<String>>,
     sender: &mut std::sync::mpsc::SyncSender<writer::Part>,
-    on_bytes: &(dyn Fn(u64) + Sync),
+    progress: &dyn Progress,
+) -> FileReport {
+    let meter = Meter::default();
+    let report = read_file(path, options, seen, sender, &meter, progress);
+    // Whatever was not read (a duplicate, a reject) is done all the same.
+    progress.advance(report.bytes.saturating_sub(meter.reported.load(Ordering::Relaxed)));
+    progress.file_done();
+    report
+}
+
+/// Raw bytes read from a file so far, and how many of them the progress display was told about.
+#[derive(Default)]
+struct Meter {
+    read: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    reported: std::sync::atomic::AtomicU64,
+}
+
+impl Meter {
+    fn tick(&self, progress: &dyn Progress) {
+        let read = self.read.load(Ordering::Relaxed);
+        let before = self.reported.swap(read, Ordering::Relaxed);
+        progress.advance(read.saturating_sub(before));
+    }
+}
+
+/// Counts the raw bytes read through it (beneath any decompressor).
+struct Counting<R> {
+    inner: R,
+    count: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// Hash, detect, parse and hand one file to the writer; returns its accounting.
+fn read_file(
+    path: &Path,
+    options: &Options,
+    seen: &Mutex<std::collections::HashSet<String>>,
+    sender: &mut std::sync::mpsc::SyncSender<writer::Part>,
+    meter: &Meter,
+    progress: &dyn Progress,
 ) -> FileReport {
     let display = path.display().to_string();
     let bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
@@ -273,33 +320,28 @@ fn ingest_file(
         Ok(hash) => hash,
         Err(e) => {
             whole_file_reject(&mut report, None, format!("cannot read the file: {e}"), String::new());
-            on_bytes(bytes);
             return report;
         }
     };
     if !seen.lock().expect("hash set lock").insert(hash.clone()) {
         report.duplicate = true;
-        on_bytes(bytes);
         return report;
     }
 
-    let mut reader = match open_decoded(path) {
+    let mut reader = match open_decoded(path, meter.read.clone()) {
         Ok(reader) => reader,
         Err(e) => {
             whole_file_reject(&mut report, None, e, hash);
-            on_bytes(bytes);
             return report;
         }
     };
     let mut head = Vec::with_capacity(HEAD_BYTES);
     if let Err(e) = reader.by_ref().take(HEAD_BYTES as u64).read_to_end(&mut head) {
         whole_file_reject(&mut report, None, format!("cannot decompress or read the file: {e}"), hash);
-        on_bytes(bytes);
         return report;
     }
     if head.iter().all(|b| b.is_ascii_whitespace()) {
         whole_file_reject(&mut report, None, "the file is empty".into(), hash);
-        on_bytes(bytes);
         return report;
     }
     let adapter = match options.format.or_else(|| adapter::detect(path, &head)) {
@@ -312,7 +354,6 @@ fn ingest_file(
                 "unknown format: no adapter recognizes the content; name the format with `--format` (see `tvp formats`)"
             };
             whole_file_reject(&mut report, None, reason.into(), hash);
-            on_bytes(bytes);
             return report;
         }
     };
@@ -328,7 +369,8 @@ fn ingest_file(
     let full = std::io::Cursor::new(head).chain(reader);
 
     if adapter.line_oriented() {
-        stream_chunks(full, path, &display, &default_run_id, adapter, &source, &mut report, sender, options.strict);
+        let stream = Stream { path, display: &display, default_run_id: &default_run_id, adapter, source: &source };
+        stream_chunks(full, &stream, &mut report, sender, options.strict, &|| meter.tick(progress));
     } else if bytes > MAX_DOCUMENT_BYTES {
         let reason = format!(
             "the file is {bytes} bytes, more than a one-document {} file may be ({MAX_DOCUMENT_BYTES} bytes)",
@@ -359,30 +401,39 @@ fn ingest_file(
         report.rejected = parsed.rejects.len() as u64;
         let _ = sender.send(writer::Part { source, parsed, last: true });
     }
-    on_bytes(bytes);
     report
 }
 
-/// Read a line-oriented file in newline-aligned chunks, parse a window of chunks in parallel, send them in order.
-#[allow(clippy::too_many_arguments)]
+/// The file a stream of chunks comes from.
+struct Stream<'a> {
+    path: &'a Path,
+    display: &'a str,
+    default_run_id: &'a str,
+    adapter: &'a dyn Adapter,
+    source: &'a FileSource,
+}
+
+/// Read a line-oriented file in newline-aligned chunks, parse a window of chunks in parallel, send them in order;
+/// `tick` is called after each chunk read.
 fn stream_chunks(
     mut reader: impl Read,
-    path: &Path,
-    display: &str,
-    default_run_id: &str,
-    adapter: &dyn Adapter,
-    source: &FileSource,
+    stream: &Stream,
     report: &mut FileReport,
     sender: &mut std::sync::mpsc::SyncSender<writer::Part>,
     strict: bool,
+    tick: &dyn Fn(),
 ) {
+    let Stream { path, display, default_run_id, adapter, source } = *stream;
     let window = rayon::current_num_threads().max(1) * 2;
     let mut chunker = Chunker::new();
     loop {
         let mut batch = Vec::with_capacity(window);
         while batch.len() < window {
             match chunker.next_chunk(&mut reader) {
-                Ok(Some(chunk)) => batch.push(chunk),
+                Ok(Some(chunk)) => {
+                    batch.push(chunk);
+                    tick();
+                }
                 Ok(None) => break,
                 Err(e) => {
                     batch.push(Chunk::failed(chunker.line, chunker.offset, format!("cannot read or decompress: {e}")));
@@ -592,8 +643,12 @@ fn hash_file(path: &Path) -> std::io::Result<String> {
 }
 
 /// Open a file, decompressing gzip or zstd when its magic bytes say so.
-fn open_decoded(path: &Path) -> std::result::Result<Box<dyn Read + Send>, String> {
-    let mut file = std::fs::File::open(path).map_err(|e| format!("cannot open the file: {e}"))?;
+fn open_decoded(
+    path: &Path,
+    count: std::sync::Arc<std::sync::atomic::AtomicU64>,
+) -> std::result::Result<Box<dyn Read + Send>, String> {
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot open the file: {e}"))?;
+    let mut file = Counting { inner: file, count };
     let mut magic = [0u8; 4];
     let n = file.read(&mut magic).map_err(|e| format!("cannot read the file: {e}"))?;
     let file = std::io::Cursor::new(magic[..n].to_vec()).chain(file);
