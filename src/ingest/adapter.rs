@@ -111,6 +111,13 @@ pub fn parse_file(adapter: &dyn Adapter, path: &Path) -> Parsed {
         base_offset: 0,
         default_run_id: "fixture-0000",
     });
-    assert_eq!(parsed.unaccounted(), 0, "{display}: read must equal ingested + rejects");
+    assert_eq!(
+        parsed.unaccounted(),
+        0,
+        "{display}: read must equal ingested + rejects (read {}, ingested {}, rejects {:?})",
+        parsed.read,
+        parsed.ingested,
+        parsed.rejects
+    );
     parsed
 }

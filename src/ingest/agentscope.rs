@@ -23,7 +23,7 @@ use serde_json::{Map, Value};
 
 use super::adapter::{Adapter, Input, sniff};
 use super::record::{Message, Parsed, RunInfo, RunMeta};
-use super::{for_each_line, json_error, json_text, time};
+use super::{for_each_line, json_error, json_text, json_type, time};
 use crate::schema::kind;
 
 pub struct AgentScope;
@@ -513,37 +513,15 @@ fn parse_session(doc: &Map<String, Value>, session_id: &str) -> Parsed {
     parsed
 }
 
-fn json_type(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "an object",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ingest::adapter::parse_file;
 
     const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/agentscope");
 
     fn parse_fixture(relative: &str) -> Parsed {
-        let path = Path::new(FIXTURES).join(relative);
-        let bytes = std::fs::read(&path).expect("fixture exists");
-        let display = path.display().to_string();
-        let parsed = AgentScope.parse(&Input {
-            path: &path,
-            display: &display,
-            bytes: &bytes,
-            first_line: 1,
-            base_offset: 0,
-            default_run_id: "fixture-0000",
-        });
-        assert_eq!(parsed.unaccounted(), 0, "{relative}: read must equal ingested + rejects");
-        parsed
+        parse_file(&AgentScope, &Path::new(FIXTURES).join(relative))
     }
 
     fn sniffs(relative: &str) -> bool {
@@ -726,7 +704,7 @@ mod tests {
         assert_eq!(lines, vec![Some(3), Some(4), Some(5)]);
         assert!(parsed.rejects[0].reason.contains("ends early (truncated?)"), "{}", parsed.rejects[0].reason);
         assert!(parsed.rejects[1].reason.contains("has no `name`"), "{}", parsed.rejects[1].reason);
-        assert!(parsed.rejects[2].reason.contains("expected a Msg object, found a list"));
+        assert!(parsed.rejects[2].reason.contains("expected a Msg object, found an array"));
         assert!(parsed.rejects.iter().all(|r| r.byte_offset.is_some()));
         assert_eq!(parsed.messages.len(), 3, "the two good lines: a message, and a thought with its speech");
     }

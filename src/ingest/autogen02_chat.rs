@@ -17,7 +17,7 @@ use regex::Regex;
 use serde_json::Value;
 
 use super::adapter::{Adapter, Input, sniff};
-use super::autogen02_log::{FRAMEWORK, oai_messages};
+use super::autogen02_log::{FRAMEWORK, Group, oai_messages};
 use super::json_error;
 use super::record::{Parsed, RunInfo, RunMeta};
 
@@ -141,12 +141,7 @@ fn speaker(entry: &Value) -> Result<String, String> {
 
 /// One chat's messages as one run; `key` names the list in reject reasons.
 fn read_chat(run_id: &str, key: &str, history: &[Value], members: &[String], parsed: &mut Parsed) {
-    let mut participants: Vec<String> = Vec::new();
-    for name in history.iter().filter_map(|e| speaker(e).ok()).chain(members.iter().cloned()) {
-        if !participants.contains(&name) {
-            participants.push(name);
-        }
-    }
+    let group = Group::new(history.iter().filter_map(|e| speaker(e).ok()).chain(members.iter().cloned()));
     let mut tool_names = HashMap::new();
     for (n, entry) in history.iter().enumerate() {
         parsed.read += 1;
@@ -168,7 +163,7 @@ fn read_chat(run_id: &str, key: &str, history: &[Value], members: &[String], par
             parsed.reject(None, None, format!("{at} from {sender} has no `content`"));
             continue;
         }
-        let recipients: Vec<String> = participants.iter().filter(|p| **p != sender).cloned().collect();
+        let recipients = group.others(&sender);
         match oai_messages(run_id, &sender, &recipients, entry, 0, &mut tool_names) {
             Ok(messages) => {
                 parsed.messages.extend(messages);

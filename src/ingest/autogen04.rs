@@ -22,6 +22,7 @@ use regex::Regex;
 use serde_json::{Map, Value};
 
 use super::adapter::{Adapter, Input, sniff};
+use super::autogen02_log::Group;
 use super::record::{Message, Parsed, RunInfo, RunMeta};
 use super::{json_error, json_text, time};
 use crate::schema::kind;
@@ -132,8 +133,8 @@ fn state_lists<'a>(o: &'a Map<String, Value>, at: &str) -> Vec<(String, &'a Vec<
 /// What a list needs to know across its entries to address messages.
 struct Context<'a> {
     run_id: &'a str,
-    /// Every `source` (and handoff target) in the list, in order of first appearance.
-    participants: Vec<String>,
+    /// Every `source` (and handoff target) in the list.
+    participants: Group,
     /// For each entry, the source of the next AssistantMessage after it (who answers a UserMessage).
     next_assistant: Vec<Option<String>>,
     /// The source of the last UserMessage so far (whom an AssistantMessage answers).
@@ -142,22 +143,9 @@ struct Context<'a> {
     calls: HashMap<String, (String, String)>,
 }
 
-impl Context<'_> {
-    fn others(&self, sender: &str) -> Vec<String> {
-        self.participants.iter().filter(|p| *p != sender).cloned().collect()
-    }
-}
-
 fn read_list(run_id: &str, at: &str, list: &[Value], parsed: &mut Parsed) {
-    let mut participants: Vec<String> = Vec::new();
-    for entry in list {
-        let names = [entry.get("source"), entry.get("target")];
-        for name in names.into_iter().flatten().filter_map(Value::as_str).filter(|n| !n.is_empty()) {
-            if !participants.iter().any(|p| p == name) {
-                participants.push(name.to_string());
-            }
-        }
-    }
+    let names = list.iter().flat_map(|entry| [entry.get("source"), entry.get("target")]).flatten();
+    let participants = Group::new(names.filter_map(Value::as_str).filter(|n| !n.is_empty()));
     let mut next_assistant = vec![None; list.len()];
     let mut upcoming: Option<String> = None;
     for (n, entry) in list.iter().enumerate().rev() {
@@ -221,7 +209,7 @@ fn entry_messages(entry: &Value, n: usize, cx: &mut Context) -> Result<Vec<Messa
         "TextMessage" | "StopMessage" | "ToolCallSummaryMessage" | "MultiModalMessage" => {
             let sender = need_source()?;
             let text = content.map(text_of).ok_or(format!("the {tag} has no `content`"))?;
-            out.push(new(sender, text, kind::MESSAGE, cx.others(sender)));
+            out.push(new(sender, text, kind::MESSAGE, cx.participants.others(sender)));
         }
         "HandoffMessage" => {
             let sender = need_source()?;
@@ -288,7 +276,7 @@ fn entry_messages(entry: &Value, n: usize, cx: &mut Context) -> Result<Vec<Messa
             let sender = need_source()?;
             let text = content.map(text_of).ok_or("the UserMessage has no `content`")?;
             let answerer = cx.next_assistant[n].clone().filter(|a| a != sender);
-            let recipients = answerer.map_or_else(|| cx.others(sender), |a| vec![a]);
+            let recipients = answerer.map_or_else(|| cx.participants.others(sender), |a| vec![a]);
             out.push(new(sender, text, kind::MESSAGE, recipients));
             cx.last_user = Some(sender.to_string());
         }
@@ -307,7 +295,7 @@ fn entry_messages(entry: &Value, n: usize, cx: &mut Context) -> Result<Vec<Messa
                 }
                 Some(Value::String(text)) => {
                     let asker = cx.last_user.clone().filter(|u| u != sender);
-                    let recipients = asker.map_or_else(|| cx.others(sender), |u| vec![u]);
+                    let recipients = asker.map_or_else(|| cx.participants.others(sender), |u| vec![u]);
                     out.push(new(sender, text.clone(), kind::MESSAGE, recipients));
                 }
                 _ => return Err("the AssistantMessage's `content` must be text or a list of function calls".into()),
@@ -323,7 +311,7 @@ fn entry_messages(entry: &Value, n: usize, cx: &mut Context) -> Result<Vec<Messa
             let (Some(sender), Some(content)) = (source, content) else {
                 return Err(format!("unknown message type `{other}` with no `source` and `content`"));
             };
-            out.push(new(sender, json_text(content), kind::MESSAGE, cx.others(sender)));
+            out.push(new(sender, json_text(content), kind::MESSAGE, cx.participants.others(sender)));
         }
     }
     Ok(out)

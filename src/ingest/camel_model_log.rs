@@ -21,15 +21,12 @@ use std::path::Path;
 use serde_json::Value;
 
 use super::adapter::{Adapter, Input, sniff};
-use super::openai_chat::{content_text, tool_calls};
+use super::openai_chat::{ASSISTANT, USER, call_message, content_text, tool_calls, tool_result};
 use super::record::{Message, Parsed, RunInfo, RunMeta};
 use super::{json_error, json_spans, time};
 use crate::schema::kind;
 
 pub struct CamelModelLog;
-
-const AGENT: &str = "assistant";
-const USER: &str = "user";
 
 impl Adapter for CamelModelLog {
     fn name(&self) -> &'static str {
@@ -84,7 +81,7 @@ impl Adapter for CamelModelLog {
             let start = json_spans::member_path(input.bytes, 0, &["request", "model_config_dict", "system"]);
             let mut message = Message::new(&run_id, "system", system, offset_of(start.unwrap_or(0)));
             message.kind = kind::SYSTEM;
-            message.recipients = vec![AGENT.into()];
+            message.recipients = vec![ASSISTANT.into()];
             message.channel = Some("model_config_dict.system".into());
             message.ts = request_ts;
             parsed.messages.push(message);
@@ -184,27 +181,13 @@ fn prompt_message(
     match role {
         "system" | "developer" => {
             message.kind = kind::SYSTEM;
-            message.recipients = vec![AGENT.into()];
+            message.recipients = vec![ASSISTANT.into()];
         }
         "user" => {
-            message.recipients = vec![AGENT.into()];
+            message.recipients = vec![ASSISTANT.into()];
             message.sender_role = Some("user".into());
         }
-        "tool" | "function" => {
-            let call_id = entry.get("tool_call_id").and_then(Value::as_str);
-            let called = call_id.and_then(|id| {
-                earlier
-                    .iter()
-                    .rev()
-                    .find_map(|m| tool_calls(m).ok()?.into_iter().find(|c| c.id.as_deref() == Some(id)).map(|c| c.name))
-            });
-            let name = entry.get("name").and_then(Value::as_str).map(str::to_string).or(called);
-            message.sender = name.clone().unwrap_or_else(|| "tool".into());
-            message.kind = kind::TOOL_RESULT;
-            message.tool_name = name;
-            message.recipients = vec![AGENT.into()];
-            message.sender_role = Some("tool".into());
-        }
+        "tool" | "function" => tool_result(&mut message, entry, earlier),
         other => return Err(format!("unexpected role \"{other}\" after the last assistant turn")),
     }
     Ok(message)
@@ -235,7 +218,7 @@ fn response_messages(
         let calls = tool_calls(message).map_err(|e| format!("choices[{n}]: {e}"))?;
         let text = content_text(message.get("content")).map_err(|e| format!("choices[{n}]: {e}"))?;
         let new = |content: String| {
-            let mut m = Message::new(run_id, AGENT, content, offset);
+            let mut m = Message::new(run_id, ASSISTANT, content, offset);
             m.model = model.clone();
             m
         };
@@ -256,11 +239,8 @@ fn response_messages(
             out.push(thought);
         }
         for call in calls {
-            let mut m = new(call.arguments.clone());
-            m.kind = kind::TOOL_CALL;
-            m.recipients = vec![call.name.clone()];
-            m.tool_name = Some(call.name);
-            m.tool_args = Some(call.arguments);
+            let mut m = call_message(run_id, call, offset);
+            m.model = model.clone();
             out.push(m);
         }
     }
@@ -270,6 +250,7 @@ fn response_messages(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ingest::adapter;
     use std::path::PathBuf;
 
     const REAL: &str =
@@ -289,7 +270,7 @@ mod tests {
     }
 
     fn parse_file(path: &str) -> Parsed {
-        parse_bytes(path, &std::fs::read(path).unwrap())
+        adapter::parse_file(&CamelModelLog, Path::new(path))
     }
 
     #[test]

@@ -212,6 +212,7 @@ fn id_text(value: &Value) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ingest::adapter;
     use std::path::PathBuf;
 
     const REAL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/realdata/camel/eigent_workforce_logs.json");
@@ -230,7 +231,7 @@ mod tests {
     }
 
     fn parse_file(path: &str) -> Parsed {
-        parse_bytes(path, &std::fs::read(path).unwrap())
+        adapter::parse_file(&CamelWorkforce, Path::new(path))
     }
 
     #[test]

@@ -69,7 +69,7 @@ impl Adapter for CrewAiLog {
                         object.iter().map(|(k, v)| (k.clone(), json_text(v))).collect::<Vec<(String, String)>>()
                     }
                     other => {
-                        let found = super::langgraph::json_type(other);
+                        let found = super::json_type(other);
                         parsed.reject(None, None, format!("log entry {n}: expected an object, found {found}"));
                         continue;
                     }
@@ -366,7 +366,7 @@ struct TaskRecord {
 impl TaskRecord {
     fn from_value(value: &Value) -> Result<TaskRecord, String> {
         let Some(task) = value.as_object() else {
-            return Err(format!("expected a TaskOutput object, found {}", super::langgraph::json_type(value)));
+            return Err(format!("expected a TaskOutput object, found {}", super::json_type(value)));
         };
         let agent = task
             .get("agent")

@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 
 use super::adapter::{Adapter, Input, sniff};
 use super::record::{Message, Parsed, RunInfo, RunMeta};
-use super::{for_each_line, json_error, json_text, time};
+use super::{for_each_line, json_error, json_text, json_type, time};
 use crate::schema::kind;
 
 pub struct GenericJsonl;
@@ -73,17 +73,6 @@ impl Adapter for GenericJsonl {
             }
         });
         parsed
-    }
-}
-
-fn json_type(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 

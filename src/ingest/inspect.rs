@@ -448,6 +448,7 @@ fn messages_of(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ingest::adapter;
     use std::collections::BTreeMap;
 
     const REAL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/realdata/inspect/");
@@ -455,21 +456,8 @@ mod tests {
 
     fn parse_file(path: &str) -> Parsed {
         let bytes = std::fs::read(path).unwrap();
-        let path = Path::new(path);
-        let input =
-            Input { path, display: "test", bytes: &bytes, first_line: 1, base_offset: 0, default_run_id: "stem-0000" };
-        assert!(Inspect.sniff(path, &bytes[..bytes.len().min(64 * 1024)]), "sniff refuses {}", path.display());
-        let parsed = Inspect.parse(&input);
-        assert_eq!(
-            parsed.unaccounted(),
-            0,
-            "{}: read {} ingested {} rejects {:?}",
-            path.display(),
-            parsed.read,
-            parsed.ingested,
-            parsed.rejects
-        );
-        parsed
+        assert!(Inspect.sniff(Path::new(path), &bytes[..bytes.len().min(64 * 1024)]), "sniff refuses {path}");
+        adapter::parse_file(&Inspect, Path::new(path))
     }
 
     fn kinds(parsed: &Parsed, run: &str) -> BTreeMap<&'static str, usize> {

@@ -18,11 +18,11 @@ use serde_json::{Map, Value};
 
 use super::adapter::{Adapter, Input, sniff};
 use super::llm_calls::{
-    Call, Conversation, Role, Speaker, ToolResult, Turn, args_text, condition_from, counterpart, documents, json_type,
+    Call, Conversation, Role, Speaker, ToolResult, Turn, args_text, condition_from, counterpart, documents, items,
     turns_from,
 };
 use super::record::{Message, Parsed, RunInfo, RunMeta};
-use super::{json_text, time};
+use super::{json_text, json_type, time};
 
 pub struct Langfuse;
 
@@ -57,15 +57,7 @@ impl Adapter for Langfuse {
         let mut runs = Runs::default();
         for document in documents(input, "Langfuse export", &mut parsed) {
             let (line, offset) = (document.line, document.offset);
-            let items = match document.value {
-                Value::Object(mut page) if page.get("data").is_some_and(Value::is_array) => match page.remove("data") {
-                    Some(Value::Array(items)) => items,
-                    _ => Vec::new(),
-                },
-                Value::Array(items) => items,
-                other => vec![other],
-            };
-            for item in items {
+            for item in items(document.value) {
                 runs.add(item, line, offset, &mut parsed);
             }
         }
@@ -320,8 +312,7 @@ fn replay_run(run_id: &str, run: Run, parsed: &mut Parsed) {
                     Step::TraceInput(_) => (loose_turns(&trace.input, Role::User), trace.start),
                     _ => (loose_turns(&trace.output, Role::Assistant), last_end(trace)),
                 };
-                let fresh = conversation.unseen(turns);
-                fresh.iter().flat_map(|turn| speaker.turn(turn, "user", &conversation, at)).collect()
+                speaker.unseen(turns, "user", &mut conversation, at)
             }
             Step::Input(i) | Step::Output(i) | Step::ToolCall(i) | Step::ToolResult(i) => {
                 let o = &observations[i];
@@ -339,28 +330,20 @@ fn replay_run(run_id: &str, run: Run, parsed: &mut Parsed) {
                             loose_turns(&o.input, Role::User)
                         };
                         counterparts.insert(i, counterpart(&input));
-                        let to = counterparts[&i].clone();
-                        let fresh = conversation.unseen(input);
-                        fresh.iter().flat_map(|turn| speaker.turn(turn, &to, &conversation, o.start)).collect()
+                        speaker.unseen(input, &counterparts[&i], &mut conversation, o.start)
                     }
                     Step::Output(_) => {
-                        let to = counterparts.get(&i).cloned().unwrap_or_else(|| "user".to_string());
-                        let output: Vec<Turn> = if generation {
-                            let turns = turns_from(&o.output, Some(Role::Assistant));
-                            turns.into_iter().map(|t| conversation.output(t)).collect()
+                        let to = counterparts.get(&i).map_or("user", String::as_str);
+                        if generation {
+                            speaker.output(turns_from(&o.output, Some(Role::Assistant)), to, &mut conversation, o.end)
                         } else {
-                            conversation.unseen(loose_turns(&o.output, Role::Assistant))
-                        };
-                        output.iter().flat_map(|turn| speaker.turn(turn, &to, &conversation, o.end)).collect()
+                            speaker.unseen(loose_turns(&o.output, Role::Assistant), to, &mut conversation, o.end)
+                        }
                     }
                     Step::ToolCall(_) => {
                         let name = o.name.clone().unwrap_or_else(|| "tool".to_string());
                         let call = Call { id: None, name, args: args_text(Some(&o.input)) };
-                        if conversation.executed(&call) {
-                            vec![speaker.call(&agent, &call, o.start)]
-                        } else {
-                            Vec::new()
-                        }
+                        speaker.executed(&call, &mut conversation, o.start).into_iter().collect()
                     }
                     _ => {
                         let content = match (&o.output, &o.error) {
@@ -369,8 +352,7 @@ fn replay_run(run_id: &str, run: Run, parsed: &mut Parsed) {
                             (output, _) => json_text(output),
                         };
                         let result = ToolResult { id: None, name: o.name.clone(), content };
-                        conversation.returned(&result);
-                        vec![speaker.result(&result, &conversation, o.end)]
+                        vec![speaker.returned(&result, &mut conversation, o.end)]
                     }
                 }
             }
@@ -383,25 +365,15 @@ fn replay_run(run_id: &str, run: Run, parsed: &mut Parsed) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ingest::adapter::parse_file;
     use crate::schema::kind;
 
     const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/langfuse/");
 
     fn parse_fixture(name: &str) -> Parsed {
         let path = format!("{FIXTURES}{name}");
-        let bytes = std::fs::read(&path).unwrap();
-        let input = Input {
-            path: Path::new(&path),
-            display: name,
-            bytes: &bytes,
-            first_line: 1,
-            base_offset: 0,
-            default_run_id: "stem-0000",
-        };
-        assert!(Langfuse.sniff(input.path, &bytes), "sniff refuses {name}");
-        let parsed = Langfuse.parse(&input);
-        assert_eq!(parsed.unaccounted(), 0, "{name}: {:?}", parsed.rejects);
-        parsed
+        assert!(Langfuse.sniff(Path::new(&path), &std::fs::read(&path).unwrap()), "sniff refuses {name}");
+        parse_file(&Langfuse, Path::new(&path))
     }
 
     fn rows(parsed: &Parsed) -> Vec<(String, Vec<String>, &'static str, String)> {

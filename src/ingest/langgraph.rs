@@ -21,7 +21,7 @@ use serde_json::{Map, Value};
 
 use super::adapter::{Adapter, Input, sniff};
 use super::record::{Message, Parsed, RunInfo, RunMeta};
-use super::{json_error, json_text};
+use super::{json_error, json_text, json_type};
 use crate::schema::kind;
 
 pub struct LangGraph;
@@ -507,17 +507,6 @@ impl Thread {
     }
 }
 
-pub(crate) fn json_type(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "an object",
-    }
-}
-
 /// The first 64 KiB of every real transcript beside the project (never `agentleak/eval`; the first 20 AgentLeak dev
 /// traces), for tests that check a sniffer claims no other framework's file.
 #[cfg(test)]
@@ -560,23 +549,12 @@ pub(crate) fn real_heads() -> Vec<(std::path::PathBuf, Vec<u8>)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ingest::adapter::parse_file;
 
     const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/langgraph");
 
     fn parse_fixture(name: &str) -> Parsed {
-        let path = Path::new(FIXTURES).join(name);
-        let bytes = std::fs::read(&path).expect("fixture exists");
-        let display = path.display().to_string();
-        let parsed = LangGraph.parse(&Input {
-            path: &path,
-            display: &display,
-            bytes: &bytes,
-            first_line: 1,
-            base_offset: 0,
-            default_run_id: "fixture-0000",
-        });
-        assert_eq!(parsed.unaccounted(), 0, "{name}: read must equal ingested + rejects");
-        parsed
+        parse_file(&LangGraph, &Path::new(FIXTURES).join(name))
     }
 
     fn summary(parsed: &Parsed) -> Vec<(&str, &str)> {

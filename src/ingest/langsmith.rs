@@ -20,9 +20,9 @@ use regex::Regex;
 use serde_json::{Map, Value};
 
 use super::adapter::{Adapter, Input, sniff};
-use super::langgraph::{LcMessage, Role, Thread, decode_message, json_type};
+use super::langgraph::{LcMessage, Role, Thread, decode_message};
 use super::record::{Parsed, RunInfo, RunMeta};
-use super::{for_each_line, json_error, json_text, time};
+use super::{for_each_line, json_error, json_text, json_type, time};
 
 pub struct LangSmith;
 
@@ -354,24 +354,13 @@ fn emit_trace(runs: Vec<RunRecord>, parsed: &mut Parsed) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ingest::adapter::parse_file;
     use crate::schema::kind;
 
     const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/langsmith");
 
     fn parse_fixture(name: &str) -> Parsed {
-        let path = Path::new(FIXTURES).join(name);
-        let bytes = std::fs::read(&path).expect("fixture exists");
-        let display = path.display().to_string();
-        let parsed = LangSmith.parse(&Input {
-            path: &path,
-            display: &display,
-            bytes: &bytes,
-            first_line: 1,
-            base_offset: 0,
-            default_run_id: "fixture-0000",
-        });
-        assert_eq!(parsed.unaccounted(), 0, "{name}: read must equal ingested + rejects");
-        parsed
+        parse_file(&LangSmith, &Path::new(FIXTURES).join(name))
     }
 
     fn summary(parsed: &Parsed) -> Vec<(&str, &str)> {
@@ -452,7 +441,7 @@ mod tests {
             parsed.rejects[0].reason
         );
         assert_eq!(parsed.rejects[1].reason, "line 3: the run has no string `id`");
-        assert_eq!(parsed.rejects[2].reason, "line 4: expected a run object, found a list");
+        assert_eq!(parsed.rejects[2].reason, "line 4: expected a run object, found an array");
         assert_eq!(parsed.messages.len(), 2);
     }
 

@@ -7,7 +7,8 @@
 //! AgentScope content blocks). [`Conversation`] remembers what a run has already said, so a replayed history adds
 //! nothing: a call's output is always new, an input message only when the run has not said it yet (counted, so a
 //! line said twice is kept twice), and a tool execution adds its call only when no LLM output announced it.
-//! [`Speaker`] turns the parts into canonical messages with sender, recipients and kind.
+//! [`Speaker`] turns the parts into canonical messages with sender, recipients and kind. [`documents`] and
+//! [`items`] read the records of a trace file, one JSON document or JSONL.
 
 use std::collections::HashMap;
 
@@ -437,6 +438,30 @@ impl Speaker<'_> {
         message
     }
 
+    /// The messages of the turns the run has not said yet ([`Conversation::unseen`]): an input's new part, or an
+    /// agent's reply that no LLM output said already; text goes to `to` as in [`Speaker::turn`].
+    pub fn unseen(&self, turns: Vec<Turn>, to: &str, conversation: &mut Conversation, ts: Option<i64>) -> Vec<Message> {
+        let fresh = conversation.unseen(turns);
+        fresh.iter().flat_map(|turn| self.turn(turn, to, conversation, ts)).collect()
+    }
+
+    /// The messages of an LLM call's output, always new ([`Conversation::output`]); text goes to `to`.
+    pub fn output(&self, turns: Vec<Turn>, to: &str, conversation: &mut Conversation, ts: Option<i64>) -> Vec<Message> {
+        let output: Vec<Turn> = turns.into_iter().map(|turn| conversation.output(turn)).collect();
+        output.iter().flat_map(|turn| self.turn(turn, to, conversation, ts)).collect()
+    }
+
+    /// A tool execution's call by this agent, unless an LLM output announced it ([`Conversation::executed`]).
+    pub fn executed(&self, call: &Call, conversation: &mut Conversation, ts: Option<i64>) -> Option<Message> {
+        conversation.executed(call).then(|| self.call(self.agent, call, ts))
+    }
+
+    /// A tool execution's result, which now counts as said ([`Conversation::returned`]).
+    pub fn returned(&self, result: &ToolResult, conversation: &mut Conversation, ts: Option<i64>) -> Message {
+        conversation.returned(result);
+        self.result(result, conversation, ts)
+    }
+
     /// The messages of one turn; an assistant's text goes to `counterpart` (whom the call answers).
     pub fn turn(&self, turn: &Turn, counterpart: &str, conversation: &Conversation, ts: Option<i64>) -> Vec<Message> {
         // Assistant turns speak as the named agent or this one; user turns as their name or "user".
@@ -483,6 +508,19 @@ pub struct Document {
     pub offset: usize,
 }
 
+/// The records a top-level value holds: the `data` list of a page or payload (`{"data": [...]}`), the entries of a
+/// list, or the value itself.
+pub fn items(document: Value) -> Vec<Value> {
+    match document {
+        Value::Object(mut page) if page.get("data").is_some_and(Value::is_array) => match page.remove("data") {
+            Some(Value::Array(items)) => items,
+            _ => Vec::new(),
+        },
+        Value::Array(items) => items,
+        other => vec![other],
+    }
+}
+
 /// The top-level values of a file that is either one JSON document or JSONL: the whole document when it parses;
 /// otherwise, if its first line is a JSON value by itself, one value per line, each bad line a reject with its line
 /// number. A document that is neither is one reject (`what` names the format in the reason).
@@ -507,18 +545,6 @@ pub fn documents(input: &Input, what: &str, parsed: &mut Parsed) -> Vec<Document
         }
     });
     values
-}
-
-/// A JSON value's type in words, for reasons.
-pub fn json_type(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "an object",
-    }
 }
 
 /// The experimental condition a log's own metadata may carry: `scenario_id` (or `scenario`), `trust` (or `tau`),

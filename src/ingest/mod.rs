@@ -598,6 +598,18 @@ pub fn json_text(value: &serde_json::Value) -> String {
     }
 }
 
+/// A JSON value's type in words, for reject reasons.
+pub fn json_type(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
 /// A serde_json error as a sentence that says where and why the document breaks.
 pub fn json_error(what: &str, e: &serde_json::Error) -> String {
     let why = match e.classify() {

@@ -19,10 +19,10 @@ use serde_json::{Map, Value};
 
 use super::adapter::{Adapter, Input, sniff};
 use super::llm_calls::{
-    Call, Conversation, Role, Speaker, ToolResult, condition_from, counterpart, documents, json_type, turns_from,
+    Call, Conversation, Role, Speaker, ToolResult, condition_from, counterpart, documents, items, turns_from,
 };
 use super::record::{Message, Parsed, RunInfo, RunMeta};
-use super::{json_text, time};
+use super::{json_text, json_type, time};
 use crate::schema::kind;
 
 pub struct OpenAiAgents;
@@ -58,17 +58,7 @@ impl Adapter for OpenAiAgents {
         let mut traces = Traces::default();
         for document in documents(input, "OpenAI Agents trace export", &mut parsed) {
             let (line, offset) = (document.line, document.offset);
-            let items = match document.value {
-                Value::Object(mut payload) if payload.get("data").is_some_and(Value::is_array) => {
-                    match payload.remove("data") {
-                        Some(Value::Array(items)) => items,
-                        _ => Vec::new(),
-                    }
-                }
-                Value::Array(items) => items,
-                other => vec![other],
-            };
-            for item in items {
+            for item in items(document.value) {
                 parsed.read += 1;
                 match traces.add(item, offset) {
                     Ok(()) => parsed.ingested += 1,
@@ -228,12 +218,7 @@ fn replay_trace(run_id: &str, trace: Trace, parsed: &mut Parsed) {
             Step::Input => {
                 let input = span.data.get("input").map(|v| turns_from(v, Some(Role::User))).unwrap_or_default();
                 counterparts.insert(i, counterpart(&input));
-                let said = counterparts[&i].clone();
-                conversation
-                    .unseen(input)
-                    .iter()
-                    .flat_map(|turn| speaker.turn(turn, &said, &conversation, span.started))
-                    .collect()
+                speaker.unseen(input, &counterparts[&i], &mut conversation, span.started)
             }
             Step::Output => {
                 let to = counterparts.get(&i).cloned().unwrap_or_else(|| "user".to_string());
@@ -253,7 +238,7 @@ fn replay_trace(run_id: &str, trace: Trace, parsed: &mut Parsed) {
             Step::ToolCall => {
                 let name = span.text("name").unwrap_or("function").to_string();
                 let call = Call { id: None, name, args: span.text("input").unwrap_or("{}").to_string() };
-                if conversation.executed(&call) { vec![speaker.call(&agent, &call, span.started)] } else { Vec::new() }
+                speaker.executed(&call, &mut conversation, span.started).into_iter().collect()
             }
             Step::ToolResult => {
                 let error =
@@ -264,8 +249,7 @@ fn replay_trace(run_id: &str, trace: Trace, parsed: &mut Parsed) {
                     (None, None) => continue,
                 };
                 let result = ToolResult { id: None, name: span.text("name").map(str::to_string), content };
-                conversation.returned(&result);
-                vec![speaker.result(&result, &conversation, span.ended)]
+                vec![speaker.returned(&result, &mut conversation, span.ended)]
             }
             Step::Handoff => {
                 let from = span.text("from_agent").map(str::to_string).unwrap_or(agent.clone());
@@ -291,24 +275,14 @@ fn model_of(span: &Span) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ingest::adapter::parse_file;
 
     const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/openai_agents/");
 
     fn parse_fixture(name: &str) -> Parsed {
         let path = format!("{FIXTURES}{name}");
-        let bytes = std::fs::read(&path).unwrap();
-        let input = Input {
-            path: Path::new(&path),
-            display: name,
-            bytes: &bytes,
-            first_line: 1,
-            base_offset: 0,
-            default_run_id: "stem-0000",
-        };
-        assert!(OpenAiAgents.sniff(input.path, &bytes), "sniff refuses {name}");
-        let parsed = OpenAiAgents.parse(&input);
-        assert_eq!(parsed.unaccounted(), 0, "{name}: {:?}", parsed.rejects);
-        parsed
+        assert!(OpenAiAgents.sniff(Path::new(&path), &std::fs::read(&path).unwrap()), "sniff refuses {name}");
+        parse_file(&OpenAiAgents, Path::new(&path))
     }
 
     fn row(m: &Message) -> (String, Vec<String>, &'static str, String) {

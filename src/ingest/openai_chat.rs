@@ -1,5 +1,6 @@
 //! Pieces of OpenAI chat-completions messages (`{role, content, tool_calls, tool_call_id, name}`), shared by the
-//! adapters whose logs hold such lists: tau-bench trajectories and CAMEL model-call logs.
+//! adapters whose logs hold such lists: tau-bench trajectories and CAMEL model-call logs. Both logs are one
+//! exchange between "user" and "assistant" (plus the tools), so the tool calls and tool results are built here too.
 //!
 //! `content` is a string, null, or a list of parts (`{"type": "text", "text": ...}`; other part kinds such as
 //! images have no text and are left out); the text parts are joined with "\n". A tool call is
@@ -9,6 +10,13 @@
 use serde_json::Value;
 
 use super::json_text;
+use super::record::Message;
+use crate::schema::kind;
+
+/// The model's side of the exchange: it answers the user and calls the tools.
+pub const ASSISTANT: &str = "assistant";
+/// The other side.
+pub const USER: &str = "user";
 
 /// The text of a message's `content`, or why it cannot be read.
 pub fn content_text(content: Option<&Value>) -> Result<String, String> {
@@ -67,6 +75,34 @@ pub fn tool_calls(message: &Value) -> Result<Vec<ToolCall>, String> {
             })
         })
         .collect()
+}
+
+/// A requested tool call as a TOOL_CALL from the assistant to the tool; the arguments are the content too.
+pub fn call_message(run_id: &str, call: ToolCall, offset: usize) -> Message {
+    let mut message = Message::new(run_id, ASSISTANT, call.arguments.clone(), offset);
+    message.kind = kind::TOOL_CALL;
+    message.recipients = vec![call.name.clone()];
+    message.tool_name = Some(call.name);
+    message.tool_args = Some(call.arguments);
+    message
+}
+
+/// Make `message` (the text of a tool message `entry`) a TOOL_RESULT from the tool to the assistant: the tool is
+/// the entry's `name`, else the one the `earlier` call its `tool_call_id` answers named, else "tool".
+pub fn tool_result(message: &mut Message, entry: &Value, earlier: &[Value]) {
+    let call_id = entry.get("tool_call_id").and_then(Value::as_str);
+    let called = call_id.and_then(|id| {
+        earlier
+            .iter()
+            .rev()
+            .find_map(|m| tool_calls(m).ok()?.into_iter().find(|c| c.id.as_deref() == Some(id)).map(|c| c.name))
+    });
+    let name = entry.get("name").and_then(Value::as_str).map(str::to_string).or(called);
+    message.sender = name.clone().unwrap_or_else(|| "tool".into());
+    message.kind = kind::TOOL_RESULT;
+    message.tool_name = name;
+    message.recipients = vec![ASSISTANT.into()];
+    message.sender_role = Some("tool".into());
 }
 
 #[cfg(test)]

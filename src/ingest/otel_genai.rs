@@ -23,12 +23,9 @@ use std::path::Path;
 use serde_json::{Map, Value};
 
 use super::adapter::{Adapter, Input, sniff};
-use super::for_each_line;
-use super::llm_calls::{
-    Call, Conversation, Part, Role, Speaker, ToolResult, Turn, counterpart, documents, json_type, turns_from,
-};
+use super::llm_calls::{Call, Conversation, Part, Role, Speaker, ToolResult, Turn, counterpart, documents, turns_from};
 use super::record::{Message, Parsed, RunInfo, RunMeta};
-use super::{json_error, json_text};
+use super::{for_each_line, json_error, json_text, json_type};
 
 const FRAMEWORK: &str = "OpenTelemetry GenAI";
 
@@ -552,20 +549,16 @@ fn replay(spans: Vec<Span>, parsed: &mut Parsed) {
                 Step::Input => {
                     let input = inputs(span, llm);
                     counterparts.insert(i, counterpart(&input));
-                    let to = &counterparts[&i];
-                    let fresh = conversation.unseen(input);
-                    fresh.iter().flat_map(|t| speaker.turn(t, to, &conversation, span.start)).collect()
+                    speaker.unseen(input, &counterparts[&i], &mut conversation, span.start)
                 }
                 Step::Output => {
-                    let to = counterparts.get(&i).cloned().unwrap_or_else(|| "user".to_string());
-                    let output = outputs(span);
-                    let output: Vec<Turn> = if llm {
-                        output.into_iter().map(|t| conversation.output(t)).collect()
+                    let to = counterparts.get(&i).map_or("user", String::as_str);
+                    if llm {
+                        speaker.output(outputs(span), to, &mut conversation, span.end)
                     } else {
                         // An agent's reply is usually its last LLM call's output, said already.
-                        conversation.unseen(output)
-                    };
-                    output.iter().flat_map(|t| speaker.turn(t, &to, &conversation, span.end)).collect()
+                        speaker.unseen(outputs(span), to, &mut conversation, span.end)
+                    }
                 }
                 Step::ToolCall => {
                     let name = span
@@ -578,11 +571,7 @@ fn replay(spans: Vec<Span>, parsed: &mut Parsed) {
                         Some(v) => json_text(v),
                     };
                     let call = Call { id: span.text("gen_ai.tool.call.id").map(str::to_string), name, args };
-                    if conversation.executed(&call) {
-                        vec![speaker.call(&agent, &call, span.start)]
-                    } else {
-                        Vec::new()
-                    }
+                    speaker.executed(&call, &mut conversation, span.start).into_iter().collect()
                 }
                 Step::ToolResult => {
                     let content = match (json_attr(&span.attrs, "gen_ai.tool.call.result"), &span.error) {
@@ -596,8 +585,7 @@ fn replay(spans: Vec<Span>, parsed: &mut Parsed) {
                         name: name.map(str::to_string),
                         content,
                     };
-                    conversation.returned(&result);
-                    vec![speaker.result(&result, &conversation, span.end)]
+                    vec![speaker.returned(&result, &mut conversation, span.end)]
                 }
             };
             parsed.messages.extend(out);
@@ -609,6 +597,7 @@ fn replay(spans: Vec<Span>, parsed: &mut Parsed) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ingest::adapter::parse_file;
     use crate::ingest::time;
     use crate::schema::kind;
 
@@ -616,19 +605,8 @@ mod tests {
 
     fn parse_with(adapter: &dyn Adapter, name: &str) -> Parsed {
         let path = format!("{FIXTURES}{name}");
-        let bytes = std::fs::read(&path).unwrap();
-        let input = Input {
-            path: Path::new(&path),
-            display: name,
-            bytes: &bytes,
-            first_line: 1,
-            base_offset: 0,
-            default_run_id: "stem-0000",
-        };
-        assert!(adapter.sniff(input.path, &bytes), "{} refuses {name}", adapter.name());
-        let parsed = adapter.parse(&input);
-        assert_eq!(parsed.unaccounted(), 0, "{name}: {:?}", parsed.rejects);
-        parsed
+        assert!(adapter.sniff(Path::new(&path), &std::fs::read(&path).unwrap()), "{} refuses {name}", adapter.name());
+        parse_file(adapter, Path::new(&path))
     }
 
     fn rows(parsed: &Parsed) -> Vec<(String, Vec<String>, &'static str, String)> {

@@ -15,15 +15,12 @@ use std::path::Path;
 use serde_json::Value;
 
 use super::adapter::{Adapter, Input, sniff};
-use super::openai_chat::{content_text, tool_calls};
+use super::openai_chat::{ASSISTANT, USER, call_message, content_text, tool_calls, tool_result};
 use super::record::{Message, Parsed, RunInfo, RunMeta};
 use super::{json_error, json_spans};
 use crate::schema::kind;
 
 pub struct TauBench;
-
-const AGENT: &str = "assistant";
-const USER: &str = "user";
 
 impl Adapter for TauBench {
     fn name(&self) -> &'static str {
@@ -99,7 +96,7 @@ impl Adapter for TauBench {
                 match traj_messages(entry, &traj[..k], &run_id, offset_of(at)) {
                     Ok(messages) => {
                         parsed.messages.extend(messages.into_iter().map(|mut m| {
-                            if m.sender == AGENT {
+                            if m.sender == ASSISTANT {
                                 m.model = backend.clone();
                             }
                             m
@@ -141,11 +138,11 @@ fn traj_messages(entry: &Value, earlier: &[Value], run_id: &str, offset: usize) 
     match role {
         "system" => {
             message.kind = kind::SYSTEM;
-            message.recipients = vec![AGENT.into()];
+            message.recipients = vec![ASSISTANT.into()];
             Ok(vec![message])
         }
         "user" => {
-            message.recipients = vec![AGENT.into()];
+            message.recipients = vec![ASSISTANT.into()];
             message.sender_role = Some("user".into());
             Ok(vec![message])
         }
@@ -160,30 +157,11 @@ fn traj_messages(entry: &Value, earlier: &[Value], run_id: &str, offset: usize) 
                 message.kind = kind::THOUGHT;
                 out.push(message);
             }
-            for call in calls {
-                let mut m = Message::new(run_id, AGENT, call.arguments.clone(), offset);
-                m.kind = kind::TOOL_CALL;
-                m.recipients = vec![call.name.clone()];
-                m.tool_name = Some(call.name);
-                m.tool_args = Some(call.arguments);
-                out.push(m);
-            }
+            out.extend(calls.into_iter().map(|call| call_message(run_id, call, offset)));
             Ok(out)
         }
         "tool" => {
-            let call_id = entry.get("tool_call_id").and_then(Value::as_str);
-            let called = call_id.and_then(|id| {
-                earlier
-                    .iter()
-                    .rev()
-                    .find_map(|m| tool_calls(m).ok()?.into_iter().find(|c| c.id.as_deref() == Some(id)).map(|c| c.name))
-            });
-            let name = entry.get("name").and_then(Value::as_str).map(str::to_string).or(called);
-            message.sender = name.clone().unwrap_or_else(|| "tool".into());
-            message.kind = kind::TOOL_RESULT;
-            message.tool_name = name;
-            message.recipients = vec![AGENT.into()];
-            message.sender_role = Some("tool".into());
+            tool_result(&mut message, entry, earlier);
             Ok(vec![message])
         }
         other => Err(format!("role \"{other}\" is not one of system, user, assistant, tool")),
@@ -193,23 +171,14 @@ fn traj_messages(entry: &Value, earlier: &[Value], run_id: &str, offset: usize) 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ingest::adapter;
     use std::collections::HashMap;
-    use std::path::PathBuf;
 
     const REAL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/realdata/taubench/gpt-4o-airline.json");
     const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/taubench");
 
     fn parse_file(path: &str) -> Parsed {
-        let bytes = std::fs::read(path).unwrap();
-        let path = PathBuf::from(path);
-        TauBench.parse(&Input {
-            path: &path,
-            display: "test",
-            bytes: &bytes,
-            first_line: 1,
-            base_offset: 0,
-            default_run_id: "unused",
-        })
+        adapter::parse_file(&TauBench, Path::new(path))
     }
 
     #[test]
