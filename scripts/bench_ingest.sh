@@ -21,10 +21,9 @@ bytes=$(cat "$work"/corpus/*.jsonl | wc -c)
 mb=$(python3 -c "print($bytes / 1e6)")
 sync
 
-measure() { # label, command... → prints "seconds peak_kb"
-  local out
-  out=$( { /usr/bin/time -f "%e %M" "$@" > /dev/null 2> "$work/stderr.txt"; } 2>&1 | tail -1)
-  echo "$out"
+measure() { # command... → prints "seconds peak_kb" (GNU time; the command's own output is discarded)
+  /usr/bin/time -o "$work/time.txt" -f "%e %M" "$@" > /dev/null 2> "$work/stderr.txt" || { cat "$work/stderr.txt" >&2; exit 1; }
+  cat "$work/time.txt"
 }
 
 rm -rf "$work/store"
