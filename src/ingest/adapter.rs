@@ -121,3 +121,43 @@ pub fn parse_file(adapter: &dyn Adapter, path: &Path) -> Parsed {
     );
     parsed
 }
+
+/// The first 64 KiB of every real transcript beside the project (of AgentLeak only the first 20 traces of `dev`; its
+/// evaluation split is never entered), for tests that check a sniffer claims no other framework's file.
+#[cfg(test)]
+pub fn real_heads() -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    use std::io::Read;
+    fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else { return };
+        let mut paths: Vec<_> = entries.flatten().map(|e| e.path()).collect();
+        paths.sort();
+        let mut agentleak_traces = 0;
+        for path in paths {
+            if path.ends_with("agentleak") {
+                walk(&path.join("dev"), out); // the other AgentLeak folder is the evaluation split
+                continue;
+            }
+            if path.is_dir() {
+                walk(&path, out);
+            } else if !path.ends_with("SOURCE.md") && !path.ends_with("LICENSE") {
+                if path.parent().is_some_and(|p| p.ends_with("agentleak/dev")) {
+                    agentleak_traces += 1;
+                    if agentleak_traces > 20 {
+                        continue;
+                    }
+                }
+                out.push(path);
+            }
+        }
+    }
+    let mut paths = Vec::new();
+    walk(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/realdata")), &mut paths);
+    paths
+        .into_iter()
+        .filter_map(|path| {
+            let mut head = Vec::new();
+            std::fs::File::open(&path).ok()?.take(64 * 1024).read_to_end(&mut head).ok()?;
+            Some((path, head))
+        })
+        .collect()
+}

@@ -753,7 +753,7 @@ mod tests {
 
     #[test]
     fn sniffer_claims_no_real_file_of_another_framework() {
-        let heads = crate::ingest::langgraph::real_heads();
+        let heads = crate::ingest::adapter::real_heads();
         assert!(heads.len() > 20, "the real data beside the project is missing");
         for (path, head) in &heads {
             assert!(!AgentScope.sniff(path, head), "claims {}", path.display());

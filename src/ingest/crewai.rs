@@ -654,7 +654,7 @@ mod tests {
 
     #[test]
     fn sniffers_claim_no_real_file_of_another_framework() {
-        let heads = crate::ingest::langgraph::real_heads();
+        let heads = crate::ingest::adapter::real_heads();
         assert!(heads.len() > 20, "the real data beside the project is missing");
         for (path, head) in &heads {
             assert!(!CrewAiLog.sniff(path, head), "log sniffer claims {}", path.display());

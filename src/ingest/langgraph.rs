@@ -507,45 +507,6 @@ impl Thread {
     }
 }
 
-/// The first 64 KiB of every real transcript beside the project (never `agentleak/eval`; the first 20 AgentLeak dev
-/// traces), for tests that check a sniffer claims no other framework's file.
-#[cfg(test)]
-pub(crate) fn real_heads() -> Vec<(std::path::PathBuf, Vec<u8>)> {
-    use std::io::Read;
-    fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
-        let Ok(entries) = std::fs::read_dir(dir) else { return };
-        let mut paths: Vec<_> = entries.flatten().map(|e| e.path()).collect();
-        paths.sort();
-        let mut agentleak_traces = 0;
-        for path in paths {
-            if path.ends_with("agentleak/eval") {
-                continue; // the evaluation split: never read by tests
-            }
-            if path.is_dir() {
-                walk(&path, out);
-            } else if !path.ends_with("SOURCE.md") && !path.ends_with("LICENSE") {
-                if path.parent().is_some_and(|p| p.ends_with("agentleak/dev")) {
-                    agentleak_traces += 1;
-                    if agentleak_traces > 20 {
-                        continue;
-                    }
-                }
-                out.push(path);
-            }
-        }
-    }
-    let mut paths = Vec::new();
-    walk(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/realdata")), &mut paths);
-    paths
-        .into_iter()
-        .filter_map(|path| {
-            let mut head = Vec::new();
-            std::fs::File::open(&path).ok()?.take(64 * 1024).read_to_end(&mut head).ok()?;
-            Some((path, head))
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -729,7 +690,7 @@ mod tests {
 
     #[test]
     fn sniffer_claims_no_real_file_of_another_framework() {
-        let heads = crate::ingest::langgraph::real_heads();
+        let heads = crate::ingest::adapter::real_heads();
         assert!(heads.len() > 20, "the real data beside the project is missing");
         for (path, head) in &heads {
             assert!(!LangGraph.sniff(path, head), "claims {}", path.display());
