@@ -98,19 +98,19 @@ pub mod sniff {
     }
 }
 
+/// Test support: parse `bytes` as the whole file at `path`, with `default_run_id` for formats that record none.
+#[cfg(test)]
+pub fn parse_bytes(adapter: &dyn Adapter, path: &Path, bytes: &[u8], default_run_id: &str) -> Parsed {
+    let display = path.display().to_string();
+    adapter.parse(&Input { path, display: &display, bytes, first_line: 1, base_offset: 0, default_run_id })
+}
+
 /// Test support: parse a whole file with an adapter, as ingest would, and check its record accounting.
 #[cfg(test)]
 pub fn parse_file(adapter: &dyn Adapter, path: &Path) -> Parsed {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let display = path.display().to_string();
-    let parsed = adapter.parse(&Input {
-        path,
-        display: &display,
-        bytes: &bytes,
-        first_line: 1,
-        base_offset: 0,
-        default_run_id: "fixture-0000",
-    });
+    let parsed = parse_bytes(adapter, path, &bytes, "fixture-0000");
     assert_eq!(
         parsed.unaccounted(),
         0,

@@ -188,15 +188,7 @@ mod tests {
 
     fn parse_file(path: &str) -> Parsed {
         let bytes = std::fs::read(path).unwrap();
-        let input = Input {
-            path: Path::new(path),
-            display: path,
-            bytes: &bytes,
-            first_line: 1,
-            base_offset: 0,
-            default_run_id: "chat-default",
-        };
-        Autogen02Chat.parse(&input)
+        crate::ingest::adapter::parse_bytes(&Autogen02Chat, Path::new(path), &bytes, "chat-default")
     }
 
     fn accounted(parsed: &Parsed) {

@@ -553,15 +553,7 @@ mod tests {
     const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/autogen02_log");
 
     fn parse_bytes(name: &str, bytes: &[u8]) -> Parsed {
-        let input = Input {
-            path: Path::new(name),
-            display: name,
-            bytes,
-            first_line: 1,
-            base_offset: 0,
-            default_run_id: "default-run",
-        };
-        Autogen02Log.parse(&input)
+        crate::ingest::adapter::parse_bytes(&Autogen02Log, Path::new(name), bytes, "default-run")
     }
 
     fn parse_file(path: &str) -> Parsed {

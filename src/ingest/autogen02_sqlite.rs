@@ -342,15 +342,7 @@ mod tests {
     const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/autogen02_sqlite");
 
     fn parse_bytes(bytes: &[u8]) -> Parsed {
-        let input = Input {
-            path: Path::new("logs.db"),
-            display: "logs.db",
-            bytes,
-            first_line: 1,
-            base_offset: 0,
-            default_run_id: "logs-default",
-        };
-        Autogen02Sqlite.parse(&input)
+        crate::ingest::adapter::parse_bytes(&Autogen02Sqlite, Path::new("logs.db"), bytes, "logs-default")
     }
 
     fn parse_fixture(name: &str) -> Parsed {

@@ -370,15 +370,7 @@ mod tests {
 
     fn parse_file(path: &str) -> Parsed {
         let bytes = std::fs::read(path).unwrap();
-        let input = Input {
-            path: Path::new(path),
-            display: path,
-            bytes: &bytes,
-            first_line: 1,
-            base_offset: 0,
-            default_run_id: "ag04-default",
-        };
-        Autogen04.parse(&input)
+        crate::ingest::adapter::parse_bytes(&Autogen04, Path::new(path), &bytes, "ag04-default")
     }
 
     fn accounted(parsed: &Parsed) {

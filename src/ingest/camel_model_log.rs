@@ -259,14 +259,7 @@ mod tests {
 
     fn parse_bytes(path: &str, bytes: &[u8]) -> Parsed {
         let path = PathBuf::from(path);
-        CamelModelLog.parse(&Input {
-            path: &path,
-            display: "test",
-            bytes,
-            first_line: 1,
-            base_offset: 0,
-            default_run_id: "stem-0000",
-        })
+        crate::ingest::adapter::parse_bytes(&CamelModelLog, &path, bytes, "stem-0000")
     }
 
     fn parse_file(path: &str) -> Parsed {

@@ -186,14 +186,7 @@ mod tests {
 
     fn parse_bytes(bytes: &[u8]) -> Parsed {
         let path = PathBuf::from("session.json");
-        CamelRoleplay.parse(&Input {
-            path: &path,
-            display: "test",
-            bytes,
-            first_line: 1,
-            base_offset: 0,
-            default_run_id: "stem-0000",
-        })
+        crate::ingest::adapter::parse_bytes(&CamelRoleplay, &path, bytes, "stem-0000")
     }
 
     fn fixture(name: &str) -> Vec<u8> {

@@ -211,14 +211,7 @@ mod tests {
     fn parse_file(path: &str) -> Parsed {
         let bytes = std::fs::read(path).unwrap();
         let path = PathBuf::from(path);
-        MetagptLog.parse(&Input {
-            path: &path,
-            display: "test",
-            bytes: &bytes,
-            first_line: 1,
-            base_offset: 0,
-            default_run_id: "log-abcd",
-        })
+        crate::ingest::adapter::parse_bytes(&MetagptLog, &path, &bytes, "log-abcd")
     }
 
     #[test]

@@ -300,14 +300,7 @@ mod tests {
     fn parse_file(path: &str) -> Parsed {
         let bytes = std::fs::read(path).unwrap();
         let path = PathBuf::from(path);
-        MetagptTeam.parse(&Input {
-            path: &path,
-            display: "test",
-            bytes: &bytes,
-            first_line: 1,
-            base_offset: 0,
-            default_run_id: "team-1234",
-        })
+        crate::ingest::adapter::parse_bytes(&MetagptTeam, &path, &bytes, "team-1234")
     }
 
     #[test]
