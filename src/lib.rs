@@ -9,6 +9,7 @@ pub mod ingest;
 pub mod label;
 pub mod mask;
 pub mod schema;
+pub mod simulate;
 pub mod sql;
 pub mod store;
 
