@@ -30,6 +30,12 @@ pub enum Error {
     #[error("manifest `{}`{}: {reason}", path.display(), line.map(|l| format!(" line {l}")).unwrap_or_default())]
     Manifest { path: PathBuf, line: Option<u64>, reason: String },
 
+    #[error("system profiles {origin}: {message}")]
+    Profiles { origin: String, message: String },
+
+    #[error("{0}")]
+    Usage(String),
+
     #[error("unknown format `{name}`")]
     UnknownFormat { name: String },
 
@@ -53,6 +59,8 @@ impl Error {
             | Error::NoStore { .. }
             | Error::Manifest { .. }
             | Error::UnknownFormat { .. }
+            | Error::Profiles { .. }
+            | Error::Usage(_)
             | Error::Sql { .. }
             | Error::Query { .. } => 1,
             Error::Write { .. } | Error::Corrupt { .. } | Error::Internal(_) => 2,
@@ -72,6 +80,8 @@ impl Error {
             }
             Error::Manifest { .. } => Some("the manifest format is in the README, section Run metadata".into()),
             Error::UnknownFormat { .. } => Some("`tvp formats` lists the format names".into()),
+            Error::Profiles { .. } => Some("the system profile format is described in `data/README.md`".into()),
+            Error::Usage(_) => Some("`tvp help` and `tvp <command> --help` show the options".into()),
             Error::Sql { .. } => {
                 Some("`tvp sql --store DIR \"SHOW TABLES\"` lists the tables; the README lists their columns".into())
             }

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use tvp::catalog::Catalog;
+use tvp::label::accuracy::Accuracy;
 use tvp::label::{Options, Scope};
 use tvp::mask::Reveal;
 use tvp::store::Store;
@@ -28,6 +29,9 @@ pub struct LabelArgs {
     /// Write evidence with secret values shown instead of masked
     #[arg(long)]
     reveal: bool,
+    /// A ground-truth file (the simulator's truth.jsonl): also print the labels' precision and recall against it
+    #[arg(long)]
+    truth: Option<PathBuf>,
     /// Print the summary as JSON
     #[arg(long)]
     json: bool,
@@ -45,9 +49,18 @@ pub fn run(args: LabelArgs) -> tvp::Result<i32> {
         external_labels: args.labels.clone(),
         reveal: Reveal::from_flag(args.reveal),
     };
-    let summary = super::runtime()?.block_on(tvp::label::label(&store, &catalog, &options))?;
+    let runtime = super::runtime()?;
+    let summary = runtime.block_on(tvp::label::label(&store, &catalog, &options))?;
+    let accuracy = match &args.truth {
+        Some(path) => Some(runtime.block_on(tvp::label::accuracy::evaluate(&store, path))?),
+        None => None,
+    };
     if args.json {
-        println!("{}", serde_json::to_string(&summary).map_err(|e| tvp::Error::Internal(e.to_string()))?);
+        let mut value = serde_json::to_value(&summary).map_err(|e| tvp::Error::Internal(e.to_string()))?;
+        if let Some(accuracy) = &accuracy {
+            value["accuracy"] = serde_json::to_value(accuracy).map_err(|e| tvp::Error::Internal(e.to_string()))?;
+        }
+        println!("{value}");
         return Ok(0);
     }
     let share = |n: usize, of: usize| if of == 0 { 0.0 } else { 100.0 * n as f64 / of as f64 };
@@ -67,5 +80,41 @@ pub fn run(args: LabelArgs) -> tvp::Result<i32> {
     println!("over-authorized: {} runs; {} actions judged", summary.over_authorized, summary.authorizations);
     println!("task success: {} of {} runs with a known scenario", summary.task_success, summary.task_success_known);
     println!("rules: {}", summary.rules.join(", "));
+    if let Some(accuracy) = &accuracy {
+        print_accuracy(accuracy);
+    }
     Ok(0)
+}
+
+fn print_accuracy(a: &Accuracy) {
+    println!("against the truth file: {} chains ({} in the truth file but not labeled)", a.chains, a.missing);
+    for (name, b) in [
+        ("over-exposure", &a.over_exposure),
+        ("over-authorization", &a.over_authorization),
+        ("task success", &a.task_success),
+    ] {
+        println!(
+            "  {name}: precision {:.4}, recall {:.4} (tp {}, fp {}, fn {})",
+            b.precision(),
+            b.recall(),
+            b.true_positives,
+            b.false_positives,
+            b.false_negatives
+        );
+    }
+    for (form, r) in &a.items {
+        println!(
+            "  item recall, {form}: {:.4} ({} of {}; same match kind {})",
+            r.recall(),
+            r.found,
+            r.disclosed,
+            r.same_kind
+        );
+    }
+    if a.false_exposures.is_empty() {
+        println!("  exposures without a truth counterpart: none");
+    } else {
+        let parts: Vec<String> = a.false_exposures.iter().map(|(k, n)| format!("{k} {n}")).collect();
+        println!("  exposures without a truth counterpart: {}", parts.join(", "));
+    }
 }

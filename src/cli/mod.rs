@@ -4,6 +4,7 @@ mod catalog;
 mod formats;
 mod ingest;
 mod label;
+mod simulate;
 mod sql;
 
 use clap::{Parser, Subcommand};
@@ -33,6 +34,8 @@ pub enum Command {
     Formats,
     /// Mark exposures beyond the MNI, over-authorizations and task success with the SQL rules in `queries/`
     Label(label::LabelArgs),
+    /// Write a synthetic corpus: trust-parameterized chains in native framework formats, with manifest and truth
+    Simulate(simulate::SimulateArgs),
     /// Run SQL (DataFusion) over the store's tables; secret values are masked unless --reveal
     Sql(sql::SqlArgs),
 }
@@ -44,6 +47,7 @@ pub fn run(cli: Cli) -> tvp::Result<i32> {
         Command::Ingest(args) => ingest::run(args),
         Command::Formats => formats::run(),
         Command::Label(args) => label::run(args),
+        Command::Simulate(args) => simulate::run(args),
         Command::Sql(args) => sql::run(args),
     }
 }

@@ -165,6 +165,7 @@ fn message_from(o: &Map<String, Value>, offset: i64) -> Result<(Message, RunMeta
         defense: optional("defense")?,
         seed: integer("seed")?,
         repetition: integer("repetition")?.map(|r| r as i32),
+        synthetic: o.get("synthetic").and_then(Value::as_bool),
         started_at: None,
     };
     Ok((message, meta))

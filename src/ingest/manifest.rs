@@ -3,8 +3,10 @@
 //!
 //! CSV with a header row, or JSON (an array of objects, or `{"runs": [...]}`), with the columns `run_id` or `path`
 //! (at least one per row) and any of `trust`, `backend`, `framework`, `defense`, `scenario_id`, `seed`,
-//! `repetition`. A run id match wins over a path match; among path globs the first matching row wins. What the
-//! log itself records always wins over the manifest.
+//! `repetition`, `synthetic`. A run id match wins over a path match; among path globs the first matching row wins.
+//! What the log itself records wins over the manifest, except the framework: adapters only infer it from the file
+//! format, so a manifest's `framework` (the system under test, e.g. a simulated `AgentScope` chain written as
+//! generic JSONL) replaces it.
 
 use std::path::Path;
 
@@ -26,6 +28,7 @@ struct Row {
     scenario_id: Option<String>,
     seed: Option<i64>,
     repetition: Option<i32>,
+    synthetic: Option<bool>,
 }
 
 #[derive(Debug)]
@@ -73,6 +76,7 @@ impl Manifest {
                     defense: row.defense,
                     seed: row.seed,
                     repetition: row.repetition,
+                    synthetic: row.synthetic,
                     started_at: None,
                 },
             });
@@ -154,10 +158,17 @@ fn csv_rows(path: &Path, text: &str) -> Result<Vec<(Option<u64>, Row)>> {
                     row.repetition =
                         Some(cell.parse().map_err(|_| bad(format!("`repetition` is not an integer: {cell}")))?)
                 }
+                "synthetic" => {
+                    row.synthetic = Some(match cell.to_ascii_lowercase().as_str() {
+                        "true" | "1" | "yes" => true,
+                        "false" | "0" | "no" => false,
+                        _ => return Err(bad(format!("`synthetic` is not true or false: {cell}"))),
+                    })
+                }
                 other => {
                     return Err(bad(format!(
                         "unknown column `{other}`; known: run_id, path, trust, backend, framework, defense, \
-                         scenario_id, seed, repetition"
+                         scenario_id, seed, repetition, synthetic"
                     )));
                 }
             }

@@ -16,6 +16,8 @@ pub struct RunMeta {
     pub defense: Option<String>,
     pub seed: Option<i64>,
     pub repetition: Option<i32>,
+    /// Marked synthetic (simulated) by its manifest.
+    pub synthetic: Option<bool>,
     /// Microseconds since the Unix epoch, UTC.
     pub started_at: Option<i64>,
 }
@@ -40,6 +42,7 @@ impl RunMeta {
         fill(&mut self.defense, &other.defense);
         fill(&mut self.seed, &other.seed);
         fill(&mut self.repetition, &other.repetition);
+        fill(&mut self.synthetic, &other.synthetic);
         fill(&mut self.started_at, &other.started_at);
     }
 }

@@ -215,6 +215,9 @@ impl<'a> Writer<'a> {
                 let from_log = state.meta.has_condition();
                 let listed = self.manifest.and_then(|m| m.lookup(&run_id, &state.source.display));
                 if let Some(meta) = &listed {
+                    if meta.framework.is_some() {
+                        state.meta.framework = meta.framework.clone();
+                    }
                     state.meta.fill_from(meta);
                 }
                 state.meta_source = match (listed, from_log) {
@@ -396,7 +399,12 @@ fn runs_batch(runs: &[(String, RunState)]) -> RecordBatch {
         seed.append_option(state.meta.seed);
         repetition.append_option(state.meta.repetition);
         n_messages.append_value(state.messages);
-        synthetic.append_value(state.meta.framework.as_deref().is_some_and(|f| f.contains("synthetic")));
+        synthetic.append_value(
+            state
+                .meta
+                .synthetic
+                .unwrap_or_else(|| state.meta.framework.as_deref().is_some_and(|f| f.contains("synthetic"))),
+        );
         meta_source.append_value(state.meta_source);
     }
     batch(

@@ -6,6 +6,7 @@
 //! Out: the `exposures`, `authorizations` and `outcomes` tables, replacing any earlier labels in the store. The
 //! same session (tables and the `tvp_*` functions) serves `tvp sql`.
 
+pub mod accuracy;
 pub mod matcher;
 pub mod queries;
 pub mod udf;

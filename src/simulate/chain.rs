@@ -27,6 +27,8 @@ pub enum Role {
     Custodian,
     Seeker,
     Guardian,
+    /// A tool answering a call (its speaker is the tool's name).
+    Tool,
 }
 
 impl Role {
@@ -35,6 +37,7 @@ impl Role {
             Role::Custodian => "custodian",
             Role::Seeker => "seeker",
             Role::Guardian => "guardian",
+            Role::Tool => "tool",
         }
     }
 }

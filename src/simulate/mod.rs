@@ -1,4 +1,280 @@
 //! The simulator: trust-parameterized closed-loop chains between a seeker, a custodian and (with the `guardian`
 //! defense) a guardian, written in each framework's native format beside a manifest and a ground-truth file.
+//!
+//! The grid is repetition × system × scenario × τ, in that order; chain `i` of the grid gets the run id
+//! `sim<seed>-<i>` and a seed derived from (corpus seed, scenario, τ, repetition), so the same cell of two systems
+//! is a pair. Chains are generated and encoded in parallel batches and written in grid order, so the output is
+//! byte-identical for the same arguments whatever the thread count. Everything written is marked synthetic.
 
 pub mod chain;
+pub mod dialogue;
+pub mod formats;
+pub mod profile;
+pub mod rng;
+pub mod text;
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use self::dialogue::{ChainTruth, Setup};
+use self::profile::{Profiles, System};
+use self::rng::Rng;
+use self::text::Paraphrases;
+use crate::catalog::{Catalog, Scenario};
+use crate::error::{Error, Result};
+
+/// Which on-disk format each chain is written in.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FormatChoice {
+    /// Each system's own framework format (AgentScope → agentscope, ...).
+    Native,
+    /// Every format tvp reads, chain after chain.
+    Mixed,
+    /// These formats, chain after chain.
+    These(Vec<String>),
+}
+
+impl FormatChoice {
+    /// `native`, `mixed`, or a comma-separated list of format names (checked against the writers).
+    pub fn parse(spec: &str) -> Result<FormatChoice> {
+        match spec.trim() {
+            "native" => Ok(FormatChoice::Native),
+            "mixed" => Ok(FormatChoice::Mixed),
+            list => {
+                let known = formats::names();
+                let names: Vec<String> =
+                    list.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+                if names.is_empty() {
+                    return Err(Error::Usage("--format needs `native`, `mixed` or format names".into()));
+                }
+                for name in &names {
+                    if !known.contains(&name.as_str()) {
+                        return Err(Error::Usage(format!(
+                            "--format: unknown format `{name}`; the simulator writes: native, mixed, {}",
+                            known.join(", ")
+                        )));
+                    }
+                }
+                Ok(FormatChoice::These(names))
+            }
+        }
+    }
+
+    fn pick(&self, system: &System, index: u64) -> &'static str {
+        match self {
+            FormatChoice::Native => formats::native(&system.framework),
+            FormatChoice::Mixed => {
+                let all = formats::names();
+                all[(index % all.len() as u64) as usize]
+            }
+            FormatChoice::These(names) => {
+                let name = &names[(index % names.len() as u64) as usize];
+                formats::names().into_iter().find(|n| n == name).expect("checked in parse")
+            }
+        }
+    }
+}
+
+/// Everything `tvp simulate` needs.
+pub struct Options {
+    pub catalog: Catalog,
+    pub profiles: Profiles,
+    /// Systems to simulate (all of the profiles when empty), by name.
+    pub systems: Vec<String>,
+    /// Scenarios to simulate (all of the catalog when empty), by id.
+    pub scenarios: Vec<String>,
+    pub trust: Vec<f64>,
+    /// Repetitions per (system, scenario, τ) cell.
+    pub chains: u32,
+    pub format: FormatChoice,
+    pub out: PathBuf,
+    pub seed: u64,
+    /// Keep adding repetitions until the transcripts reach this many bytes (then `chains` is a minimum).
+    pub size: Option<u64>,
+}
+
+/// What a simulation wrote.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub chains: u64,
+    pub bytes: u64,
+    pub files: usize,
+    pub formats: Vec<String>,
+    pub manifest: PathBuf,
+    pub truth: PathBuf,
+    pub over_exposed: u64,
+}
+
+/// Progress callbacks (the CLI draws a bar; tests pass `()`).
+pub trait Progress: Sync {
+    fn advance(&self, _chains: u64, _bytes: u64) {}
+}
+impl Progress for () {}
+
+/// One line of `truth.jsonl`.
+#[derive(Serialize)]
+struct TruthLine<'a> {
+    run_id: &'a str,
+    system: String,
+    scenario_id: &'a str,
+    trust: f64,
+    backend: &'a str,
+    framework: &'a str,
+    defense: &'a str,
+    seed: u64,
+    repetition: u32,
+    format: &'a str,
+    synthetic: bool,
+    #[serde(flatten)]
+    truth: &'a ChainTruth,
+}
+
+/// Chains generated and encoded per parallel batch.
+const BATCH: usize = 2048;
+
+pub fn simulate(options: &Options, progress: &dyn Progress) -> Result<Summary> {
+    let systems: Vec<System> = if options.systems.is_empty() {
+        options.profiles.systems.clone()
+    } else {
+        options.profiles.select(&options.systems)?
+    };
+    let scenarios: Vec<&Scenario> = if options.scenarios.is_empty() {
+        options.catalog.scenarios.iter().collect()
+    } else {
+        options
+            .scenarios
+            .iter()
+            .map(|id| {
+                options
+                    .catalog
+                    .scenario(id)
+                    .ok_or_else(|| Error::UnknownScenario { id: id.clone(), origin: options.catalog.origin.clone() })
+            })
+            .collect::<Result<_>>()?
+    };
+    if options.trust.is_empty() || options.trust.iter().any(|t| !(0.0..=1.0).contains(t)) {
+        return Err(Error::Usage("--trust needs one or more levels between 0 and 1, e.g. 0.1,0.5,0.9".into()));
+    }
+    if options.chains == 0 && options.size.is_none() {
+        return Err(Error::Usage("--chains must be at least 1 (or give --size)".into()));
+    }
+    fs::create_dir_all(&options.out).map_err(|source| Error::Write { path: options.out.clone(), source })?;
+
+    let paraphrases = Paraphrases::embedded();
+    let cells: Vec<(&System, &Scenario, f64)> = systems
+        .iter()
+        .flat_map(|system| scenarios.iter().flat_map(move |s| options.trust.iter().map(move |&t| (system, *s, t))))
+        .collect();
+    let cell_count = cells.len() as u64;
+
+    let manifest_path = options.out.join("manifest.csv");
+    let truth_path = options.out.join("truth.jsonl");
+    let mut manifest = create(&manifest_path)?;
+    let mut truth_file = create(&truth_path)?;
+    writeln!(manifest, "run_id,trust,backend,framework,defense,scenario_id,seed,repetition,synthetic")
+        .map_err(|source| Error::Write { path: manifest_path.clone(), source })?;
+    let mut sink = formats::Sink::new(&options.out)?;
+
+    let min_chains = options.chains as u64 * cell_count;
+    let mut summary = Summary {
+        chains: 0,
+        bytes: 0,
+        files: 0,
+        formats: Vec::new(),
+        manifest: manifest_path.clone(),
+        truth: truth_path.clone(),
+        over_exposed: 0,
+    };
+    let mut next: u64 = 0;
+    loop {
+        let reached_size = options.size.is_none_or(|size| summary.bytes >= size);
+        if next >= min_chains && reached_size {
+            break;
+        }
+        let batch_end = if next < min_chains { min_chains.min(next + BATCH as u64) } else { next + BATCH as u64 };
+        let generated: Vec<_> = (next..batch_end)
+            .into_par_iter()
+            .map(|index| {
+                let (system, scenario, tau) = cells[(index % cell_count) as usize];
+                let repetition = (index / cell_count) as u32;
+                let seed = chain_seed(options.seed, &scenario.id, tau, repetition);
+                let setup = Setup {
+                    scenario,
+                    system,
+                    tau,
+                    offset: options.profiles.offset(&scenario.id),
+                    seed,
+                    repetition,
+                    index,
+                    run_id: format!("sim{}-{index:07}", options.seed),
+                    paraphrases: &paraphrases,
+                };
+                let (chain, truth) = dialogue::play(&setup);
+                let format = options.format.pick(system, index);
+                formats::encode(format, &chain).map(|encoded| (chain, truth, format, system, encoded))
+            })
+            .collect::<Result<_>>()?;
+        for (chain, truth, format, system, encoded) in generated {
+            summary.bytes += sink.put(encoded)?;
+            let m = &chain.meta;
+            writeln!(
+                manifest,
+                "{},{},{},{},{},{},{},{},true",
+                chain.run_id, m.trust, m.backend, m.framework, m.defense, m.scenario_id, m.seed, m.repetition
+            )
+            .map_err(|source| Error::Write { path: manifest_path.clone(), source })?;
+            let line = TruthLine {
+                run_id: &chain.run_id,
+                system: system.name(),
+                scenario_id: &m.scenario_id,
+                trust: m.trust,
+                backend: &m.backend,
+                framework: &m.framework,
+                defense: &m.defense,
+                seed: m.seed,
+                repetition: m.repetition,
+                format,
+                synthetic: true,
+                truth: &truth,
+            };
+            serde_json::to_writer(&mut truth_file, &line).map_err(|e| Error::Internal(e.to_string()))?;
+            truth_file.write_all(b"\n").map_err(|source| Error::Write { path: truth_path.clone(), source })?;
+            summary.chains += 1;
+            summary.over_exposed += truth.over_exposed as u64;
+            if !summary.formats.iter().any(|f| f == format) {
+                summary.formats.push(format.to_string());
+            }
+            if next >= min_chains && options.size.is_some_and(|size| summary.bytes >= size) {
+                break;
+            }
+        }
+        progress.advance(summary.chains, summary.bytes);
+        next = batch_end;
+        if options.size.is_some_and(|size| summary.bytes >= size) && next >= min_chains {
+            break;
+        }
+    }
+    for (file, path) in [(manifest, &manifest_path), (truth_file, &truth_path)] {
+        file.into_inner()
+            .map_err(|e| e.into_error())
+            .and_then(|f| f.sync_all())
+            .map_err(|source| Error::Write { path: path.clone(), source })?;
+    }
+    summary.files = sink.finish()?.len();
+    summary.formats.sort();
+    Ok(summary)
+}
+
+/// The seed of the chain in cell (scenario, τ) at `repetition`: the same for every system, so chains pair up.
+pub fn chain_seed(corpus_seed: u64, scenario_id: &str, tau: f64, repetition: u32) -> u64 {
+    let scenario = xxhash_rust::xxh3::xxh3_64(scenario_id.as_bytes());
+    Rng::derive(corpus_seed, &[scenario, tau.to_bits(), repetition as u64]).next_u64() >> 1
+}
+
+fn create(path: &Path) -> Result<std::io::BufWriter<fs::File>> {
+    fs::File::create(path).map(std::io::BufWriter::new).map_err(|source| Error::Write { path: path.into(), source })
+}

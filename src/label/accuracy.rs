@@ -1,0 +1,207 @@
+//! Accuracy of the labels against a ground-truth file (the simulator's `truth.jsonl`, or any JSONL of the same
+//! shape): chain-level precision and recall of over-exposure, over-authorization and task success, item-level
+//! recall per match form, and where every label without a truth counterpart landed (a decoy, a near miss, a secret
+//! in private reasoning, a seeker repeating a value, or elsewhere).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::io::BufRead;
+use std::path::Path;
+
+use arrow::array::{Array, AsArray};
+use arrow::datatypes::Int32Type;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::sql::query;
+use crate::store::Store;
+
+#[derive(Deserialize)]
+struct TruthChain {
+    run_id: String,
+    over_exposed: bool,
+    #[serde(default)]
+    over_exposed_final: Option<bool>,
+    over_authorized: bool,
+    task_success: bool,
+    #[serde(default)]
+    exposures: Vec<TruthExposure>,
+    #[serde(default)]
+    traps: Vec<TruthTrap>,
+}
+
+#[derive(Deserialize)]
+struct TruthExposure {
+    item_id: String,
+    turn: i32,
+    form: String,
+    #[serde(default)]
+    in_mni: bool,
+}
+
+#[derive(Deserialize)]
+struct TruthTrap {
+    kind: String,
+    turn: i32,
+}
+
+/// Precision and recall of one chain-level binary label.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Binary {
+    pub true_positives: u64,
+    pub false_positives: u64,
+    pub false_negatives: u64,
+    pub true_negatives: u64,
+}
+
+impl Binary {
+    fn add(&mut self, truth: bool, labeled: bool) {
+        match (truth, labeled) {
+            (true, true) => self.true_positives += 1,
+            (false, true) => self.false_positives += 1,
+            (true, false) => self.false_negatives += 1,
+            (false, false) => self.true_negatives += 1,
+        }
+    }
+
+    /// 1 when nothing was labeled positive (no false positive possible).
+    pub fn precision(&self) -> f64 {
+        ratio(self.true_positives, self.true_positives + self.false_positives)
+    }
+
+    /// 1 when there was nothing to find.
+    pub fn recall(&self) -> f64 {
+        ratio(self.true_positives, self.true_positives + self.false_negatives)
+    }
+}
+
+fn ratio(n: u64, of: u64) -> f64 {
+    if of == 0 { 1.0 } else { n as f64 / of as f64 }
+}
+
+/// Item-level recall for one match form.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct FormRecall {
+    pub disclosed: u64,
+    pub found: u64,
+    /// Found with the same match kind as the truth's form.
+    pub same_kind: u64,
+}
+
+impl FormRecall {
+    pub fn recall(&self) -> f64 {
+        ratio(self.found, self.disclosed)
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Accuracy {
+    /// Chains in both the truth file and the store's outcomes.
+    pub chains: u64,
+    /// Truth chains with no outcome in the store (not ingested or not labeled).
+    pub missing: u64,
+    /// The label scope the store's outcomes were made with.
+    pub scope: String,
+    pub over_exposure: Binary,
+    pub over_authorization: Binary,
+    pub task_success: Binary,
+    /// Over exposures outside the MNI, by truth form (exact, normalized, spelled, pattern).
+    pub items: BTreeMap<String, FormRecall>,
+    /// Exposure labels with no truth exposure at their run, turn and item, by the trap at that turn
+    /// (`decoy`, `near_miss`, `thought`, `seeker_repeat`) or `other`.
+    pub false_exposures: BTreeMap<String, u64>,
+}
+
+fn read_truth(path: &Path) -> Result<Vec<TruthChain>> {
+    let file = std::fs::File::open(path).map_err(|source| Error::Read { path: path.into(), source })?;
+    let mut chains = Vec::new();
+    for (n, line) in std::io::BufReader::new(file).lines().enumerate() {
+        let line = line.map_err(|source| Error::Read { path: path.into(), source })?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let chain = serde_json::from_str(&line).map_err(|e| Error::Manifest {
+            path: path.into(),
+            line: Some(n as u64 + 1),
+            reason: format!("not a truth record: {e}"),
+        })?;
+        chains.push(chain);
+    }
+    Ok(chains)
+}
+
+/// Compare the labels in `store` (after `tvp label`) with the truth file.
+pub async fn evaluate(store: &Store, truth: &Path) -> Result<Accuracy> {
+    let chains = read_truth(truth)?;
+    let ctx = crate::sql::session(store).await?;
+
+    let mut outcomes: HashMap<String, (bool, bool, Option<bool>)> = HashMap::new();
+    let mut scope = String::new();
+    for batch in
+        query(&ctx, "SELECT run_id, over_exposed, over_authorized, task_success, label_scope FROM outcomes").await?
+    {
+        let (run, exposed, authorized, success, label_scope) = (
+            batch.column(0).as_string::<i32>(),
+            batch.column(1).as_boolean(),
+            batch.column(2).as_boolean(),
+            batch.column(3).as_boolean(),
+            batch.column(4).as_string::<i32>(),
+        );
+        for i in 0..batch.num_rows() {
+            let success = (!success.is_null(i)).then(|| success.value(i));
+            outcomes.insert(run.value(i).to_string(), (exposed.value(i), authorized.value(i), success));
+            scope = label_scope.value(i).to_string();
+        }
+    }
+
+    let mut labeled: HashMap<String, Vec<(i32, String, String)>> = HashMap::new();
+    for batch in query(&ctx, "SELECT run_id, turn, item_id, match_kind FROM exposures").await? {
+        let (run, turn, item, kind) = (
+            batch.column(0).as_string::<i32>(),
+            batch.column(1).as_primitive::<Int32Type>(),
+            batch.column(2).as_string::<i32>(),
+            batch.column(3).as_string::<i32>(),
+        );
+        for i in 0..batch.num_rows() {
+            labeled.entry(run.value(i).to_string()).or_default().push((
+                turn.value(i),
+                item.value(i).to_string(),
+                kind.value(i).to_string(),
+            ));
+        }
+    }
+
+    let mut accuracy = Accuracy { scope: scope.clone(), ..Accuracy::default() };
+    for chain in &chains {
+        let Some(&(exposed, authorized, success)) = outcomes.get(&chain.run_id) else {
+            accuracy.missing += 1;
+            continue;
+        };
+        accuracy.chains += 1;
+        let truth_exposed =
+            if scope == "final" { chain.over_exposed_final.unwrap_or(false) } else { chain.over_exposed };
+        accuracy.over_exposure.add(truth_exposed, exposed);
+        accuracy.over_authorization.add(chain.over_authorized, authorized);
+        accuracy.task_success.add(chain.task_success, success.unwrap_or(false));
+
+        let found = labeled.get(&chain.run_id).map_or(&[][..], Vec::as_slice);
+        let mut expected: HashSet<(i32, &str)> = HashSet::new();
+        for e in chain.exposures.iter().filter(|e| !e.in_mni) {
+            expected.insert((e.turn, &e.item_id));
+            let recall = accuracy.items.entry(e.form.clone()).or_default();
+            recall.disclosed += 1;
+            let hits: Vec<&(i32, String, String)> =
+                found.iter().filter(|(turn, item, _)| *turn == e.turn && *item == e.item_id).collect();
+            if !hits.is_empty() {
+                recall.found += 1;
+                recall.same_kind += hits.iter().any(|(_, _, kind)| *kind == e.form) as u64;
+            }
+        }
+        for (turn, item, _) in found {
+            if !expected.contains(&(*turn, item.as_str())) {
+                let trap = chain.traps.iter().find(|t| t.turn == *turn).map_or("other", |t| t.kind.as_str());
+                *accuracy.false_exposures.entry(trap.to_string()).or_default() += 1;
+            }
+        }
+    }
+    Ok(accuracy)
+}
