@@ -8,6 +8,7 @@ pub mod error;
 pub mod ingest;
 pub mod label;
 pub mod mask;
+pub mod metrics;
 pub mod schema;
 pub mod simulate;
 pub mod sql;

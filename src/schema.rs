@@ -110,10 +110,14 @@ pub enum Table {
     Outcomes,
     Rejects,
     Sources,
+    MetricsCells,
+    MetricsDrift,
+    MetricsSystems,
+    Fits,
 }
 
 impl Table {
-    pub const ALL: [Table; 9] = [
+    pub const ALL: [Table; 13] = [
         Table::Runs,
         Table::Messages,
         Table::Items,
@@ -123,6 +127,10 @@ impl Table {
         Table::Outcomes,
         Table::Rejects,
         Table::Sources,
+        Table::MetricsCells,
+        Table::MetricsDrift,
+        Table::MetricsSystems,
+        Table::Fits,
     ];
 
     /// The table's name in the store and in SQL.
@@ -137,6 +145,10 @@ impl Table {
             Table::Outcomes => "outcomes",
             Table::Rejects => "rejects",
             Table::Sources => "sources",
+            Table::MetricsCells => "metrics_cells",
+            Table::MetricsDrift => "metrics_drift",
+            Table::MetricsSystems => "metrics_systems",
+            Table::Fits => "fits",
         }
     }
 
@@ -155,6 +167,10 @@ impl Table {
             Table::Outcomes => outcomes(),
             Table::Rejects => rejects(),
             Table::Sources => sources(),
+            Table::MetricsCells => metrics_cells(),
+            Table::MetricsDrift => metrics_drift(),
+            Table::MetricsSystems => metrics_systems(),
+            Table::Fits => fits(),
         }
     }
 }
@@ -311,6 +327,102 @@ pub fn sources() -> SchemaRef {
         Field::new(col::REJECTED, DataType::Int64, false),
         Field::new(col::INGESTED_AT, timestamp_type(), false),
     ]))
+}
+
+fn f64_col(name: &str, nullable: bool) -> Field {
+    Field::new(name, DataType::Float64, nullable)
+}
+
+fn i64_col(name: &str) -> Field {
+    Field::new(name, DataType::Int64, false)
+}
+
+/// The system columns every metrics table starts with: its name and parts (backend × framework × defense).
+fn system_fields() -> Vec<Field> {
+    vec![utf8("system", false), utf8(col::FRAMEWORK, false), utf8(col::BACKEND, false), utf8(col::DEFENSE, false)]
+}
+
+/// Metrics: one row per (system, scenario, τ): chains, OER with its Wilson 95 % interval, task success and
+/// over-authorization rates, and the label scope the outcomes were made with.
+pub fn metrics_cells() -> SchemaRef {
+    let mut fields = system_fields();
+    fields.extend([
+        utf8(col::SCENARIO_ID, false),
+        f64_col(col::TRUST, false),
+        i64_col("chains"),
+        i64_col("over_exposed"),
+        f64_col("oer", false),
+        f64_col("oer_low", false),
+        f64_col("oer_high", false),
+        i64_col("success_known"),
+        i64_col("succeeded"),
+        f64_col("success_rate", true),
+        f64_col("success_low", true),
+        f64_col("success_high", true),
+        i64_col("over_authorized"),
+        f64_col("over_authorization_rate", false),
+        utf8(col::LABEL_SCOPE, false),
+    ]);
+    Arc::new(Schema::new(fields))
+}
+
+/// Metrics: Authorization Drift per (system, scenario): the weighted population variance of OER over the trust
+/// levels, with `weights` = `equal` (1/|T|) or `size` (∝ chains at each τ).
+pub fn metrics_drift() -> SchemaRef {
+    let mut fields = system_fields();
+    fields.extend([
+        utf8(col::SCENARIO_ID, false),
+        utf8("weights", false),
+        Field::new("levels", DataType::Int32, false),
+        f64_col("oer_mean", false),
+        f64_col("ad", false),
+    ]);
+    Arc::new(Schema::new(fields))
+}
+
+/// Metrics: system-level aggregates, each labeled with how it was computed (`aggregation`): OER, task success
+/// and over-authorization per τ, and AD, as the mean of per-scenario values or as the pooled value.
+pub fn metrics_systems() -> SchemaRef {
+    let mut fields = system_fields();
+    fields.extend([
+        utf8("metric", false),
+        f64_col(col::TRUST, true),
+        utf8("aggregation", false),
+        f64_col("value", false),
+        f64_col("low", true),
+        f64_col("high", true),
+        utf8("interval", true),
+        i64_col("chains"),
+        Field::new("scenarios", DataType::Int32, false),
+    ]);
+    Arc::new(Schema::new(fields))
+}
+
+/// Fits: per system and shape, the binomial GLM `logit p = b0 + b1 τ (+ b2 τ²)` by IRLS, with Wald 95 %
+/// intervals, AIC, whether AIC chose it, curvature of the fitted curve and the trust budget τ*(ε).
+pub fn fits() -> SchemaRef {
+    let mut fields = system_fields();
+    fields.extend([
+        utf8("shape", false),
+        Field::new("chosen", DataType::Boolean, false),
+        f64_col("b0", false),
+        f64_col("b0_low", false),
+        f64_col("b0_high", false),
+        f64_col("b1", false),
+        f64_col("b1_low", false),
+        f64_col("b1_high", false),
+        f64_col("b2", true),
+        f64_col("b2_low", true),
+        f64_col("b2_high", true),
+        f64_col("aic", false),
+        f64_col("deviance", false),
+        Field::new("converged", DataType::Boolean, false),
+        f64_col("curvature", true),
+        f64_col("epsilon", false),
+        f64_col("tau_star", true),
+        i64_col("chains"),
+    ]);
+    Arc::new(Schema::new(fields))
 }
 
 #[cfg(test)]

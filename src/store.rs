@@ -90,6 +90,21 @@ impl Store {
         writer.finish().map(Some)
     }
 
+    /// Write a derived table anew (labels, metrics, fits): the new part first, then the old parts go, so a failure
+    /// leaves the old table in place.
+    pub fn replace(&self, table: Table, batches: &[RecordBatch]) -> Result<()> {
+        let old = self.table_files(table.name());
+        let mut writer = self.part_writer(table.name(), table.schema(), None)?;
+        for batch in batches {
+            writer.write(batch)?;
+        }
+        let new = writer.finish()?;
+        for path in old.into_iter().filter(|p| *p != new) {
+            std::fs::remove_file(&path).map_err(|source| Error::Write { path, source })?;
+        }
+        Ok(())
+    }
+
     /// Distinct non-null values of a string column across a table's files (e.g. the source hashes ingested).
     pub fn distinct_strings(&self, table: &str, column: &str) -> Result<HashSet<String>> {
         let mut values = HashSet::new();

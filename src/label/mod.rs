@@ -178,7 +178,7 @@ pub async fn label(store: &Store, catalog: &Catalog, options: &Options) -> Resul
             .map(|b| to_canonical(b, table))
             .collect::<std::result::Result<Vec<_>, String>>()
             .map_err(|message| Error::Query { query: table.name().into(), message })?;
-        replace_table(store, table, &canonical)?;
+        store.replace(table, &canonical)?;
     }
     let counts = query(
         &ctx,
@@ -222,20 +222,6 @@ fn to_canonical(batch: &RecordBatch, table: Table) -> std::result::Result<Record
         columns.push(cast);
     }
     RecordBatch::try_new(schema, columns).map_err(|e| e.to_string())
-}
-
-/// Write a label table anew: the new part first, then the old parts go, so a failure leaves the old labels.
-fn replace_table(store: &Store, table: Table, batches: &[RecordBatch]) -> Result<()> {
-    let old = store.table_files(table.name());
-    let mut writer = store.part_writer(table.name(), table.schema(), None)?;
-    for batch in batches {
-        writer.write(batch)?;
-    }
-    let new = writer.finish()?;
-    for path in old.into_iter().filter(|p| *p != new) {
-        std::fs::remove_file(&path).map_err(|source| Error::Write { path, source })?;
-    }
-    Ok(())
 }
 
 fn register_batch(ctx: &SessionContext, name: &str, batch: RecordBatch) -> Result<()> {
