@@ -11,6 +11,7 @@ pub mod mask;
 pub mod schema;
 pub mod simulate;
 pub mod sql;
+pub mod stats;
 pub mod store;
 
 pub use error::{Error, Result};
