@@ -294,7 +294,8 @@ impl GlmFit {
             }
         }
         let se_eta = var.max(0.0).sqrt();
-        let (lo, hi) = if se_eta.is_finite() { (expit(eta - Z95 * se_eta), expit(eta + Z95 * se_eta)) } else { (0.0, 1.0) };
+        let (lo, hi) =
+            if se_eta.is_finite() { (expit(eta - Z95 * se_eta), expit(eta + Z95 * se_eta)) } else { (0.0, 1.0) };
         Prediction { eta, se_eta, p: expit(eta), lo, hi }
     }
 }

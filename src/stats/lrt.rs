@@ -59,10 +59,8 @@ pub fn systems_differ(points: &[SystemPoint]) -> Result<SystemsTest, GlmError> {
     let index = |s: &str| systems.binary_search_by(|x| x.as_str().cmp(s)).unwrap_or(0);
     let reduced_rows: Vec<GroupedRow> =
         points.iter().map(|p| GroupedRow { x: vec![1.0, p.tau], k: p.k, n: p.n }).collect();
-    let full_rows: Vec<GroupedRow> = points
-        .iter()
-        .map(|p| GroupedRow { x: full_design_row(index(&p.system), m, p.tau), k: p.k, n: p.n })
-        .collect();
+    let full_rows: Vec<GroupedRow> =
+        points.iter().map(|p| GroupedRow { x: full_design_row(index(&p.system), m, p.tau), k: p.k, n: p.n }).collect();
     let reduced = fit_binomial(&reduced_rows, GlmOptions::default())?;
     let full = fit_binomial(&full_rows, GlmOptions::default())?;
     let df = (full.n_coef() - reduced.n_coef()) as f64;

@@ -13,7 +13,8 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 fn reference() -> Value {
-    let text = std::fs::read_to_string(fixture("reference.json")).expect("reference.json (run scripts/stats_reference.py)");
+    let text =
+        std::fs::read_to_string(fixture("reference.json")).expect("reference.json (run scripts/stats_reference.py)");
     serde_json::from_str(&text).expect("reference.json parses")
 }
 
@@ -86,11 +87,8 @@ fn glm_fits_match_statsmodels() {
     let mut c = Checker::default();
     let mut fits = 0;
     for (system, shapes) in reference["glm"].as_object().unwrap() {
-        let pts: Vec<TrustPoint> = points
-            .iter()
-            .filter(|p| &p.system == system)
-            .map(|p| TrustPoint { tau: p.tau, k: p.k, n: p.n })
-            .collect();
+        let pts: Vec<TrustPoint> =
+            points.iter().filter(|p| &p.system == system).map(|p| TrustPoint { tau: p.tau, k: p.k, n: p.n }).collect();
         for (name, shape) in [("linear", TrustShape::Linear), ("quadratic", TrustShape::Quadratic)] {
             let want = &shapes[name];
             let fit = fit_trust(&pts, shape).unwrap();
