@@ -12,6 +12,7 @@ pub mod metrics;
 pub mod schema;
 pub mod simulate;
 pub mod sql;
+pub mod stats;
 pub mod store;
 
 pub use error::{Error, Result};
