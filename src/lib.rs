@@ -5,6 +5,7 @@
 
 pub mod catalog;
 pub mod error;
+pub mod fit;
 pub mod ingest;
 pub mod label;
 pub mod mask;

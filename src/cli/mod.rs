@@ -4,6 +4,7 @@ mod catalog;
 mod formats;
 mod ingest;
 mod label;
+mod metrics;
 mod simulate;
 mod sql;
 
@@ -34,6 +35,8 @@ pub enum Command {
     Formats,
     /// Mark exposures beyond the MNI, over-authorizations and task success with the SQL rules in `queries/`
     Label(label::LabelArgs),
+    /// Compute OER (Wilson intervals), AD, task success, over-authorization, trust-risk fits and defense effects
+    Metrics(metrics::MetricsArgs),
     /// Write a synthetic corpus: trust-parameterized chains in native framework formats, with manifest and truth
     Simulate(simulate::SimulateArgs),
     /// Run SQL (DataFusion) over the store's tables; secret values are masked unless --reveal
@@ -47,6 +50,7 @@ pub fn run(cli: Cli) -> tvp::Result<i32> {
         Command::Ingest(args) => ingest::run(args),
         Command::Formats => formats::run(),
         Command::Label(args) => label::run(args),
+        Command::Metrics(args) => metrics::run(args),
         Command::Simulate(args) => simulate::run(args),
         Command::Sql(args) => sql::run(args),
     }
