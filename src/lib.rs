@@ -5,6 +5,7 @@
 
 pub mod catalog;
 pub mod error;
+pub mod figures;
 pub mod ingest;
 pub mod label;
 pub mod mask;
