@@ -30,6 +30,9 @@ pub enum Error {
     #[error("manifest `{}`{}: {reason}", path.display(), line.map(|l| format!(" line {l}")).unwrap_or_default())]
     Manifest { path: PathBuf, line: Option<u64>, reason: String },
 
+    #[error("`{path}`{}: {reason}", line.map(|l| format!(" line {l}")).unwrap_or_default())]
+    Input { path: String, line: Option<u64>, reason: String },
+
     #[error("system profiles {origin}: {message}")]
     Profiles { origin: String, message: String },
 
@@ -60,6 +63,7 @@ impl Error {
             | Error::Manifest { .. }
             | Error::UnknownFormat { .. }
             | Error::Profiles { .. }
+            | Error::Input { .. }
             | Error::Usage(_)
             | Error::Sql { .. }
             | Error::Query { .. } => 1,
@@ -81,6 +85,9 @@ impl Error {
             Error::Manifest { .. } => Some("the manifest format is in the README, section Run metadata".into()),
             Error::UnknownFormat { .. } => Some("`tvp formats` lists the format names".into()),
             Error::Profiles { .. } => Some("the system profile format is described in `data/README.md`".into()),
+            Error::Input { .. } => {
+                Some("fix the named line; `tvp <command> --help` describes the expected columns".into())
+            }
             Error::Usage(_) => Some("`tvp help` and `tvp <command> --help` show the options".into()),
             Error::Sql { .. } => {
                 Some("`tvp sql --store DIR \"SHOW TABLES\"` lists the tables; the README lists their columns".into())

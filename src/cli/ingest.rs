@@ -70,7 +70,7 @@ pub fn run(args: IngestArgs) -> tvp::Result<i32> {
     Ok(if summary.rejected > 0 { 1 } else { 0 })
 }
 
-fn print_summary(summary: &Summary, store: &std::path::Path, seconds: f64) {
+pub fn print_summary(summary: &Summary, store: &std::path::Path, seconds: f64) {
     let mb = summary.bytes as f64 / 1e6;
     println!(
         "ingested {} files ({:.1} MB in {:.1} s, {:.1} MB/s) into {}",
@@ -115,10 +115,10 @@ fn print_summary(summary: &Summary, store: &std::path::Path, seconds: f64) {
 }
 
 /// A progress bar of bytes done, with files and MB/s.
-struct Bar(ProgressBar, AtomicUsize, AtomicUsize);
+pub struct Bar(pub ProgressBar, AtomicUsize, AtomicUsize);
 
 impl Bar {
-    fn new() -> Bar {
+    pub fn new() -> Bar {
         let bar = ProgressBar::new(0);
         bar.set_style(
             ProgressStyle::with_template(

@@ -5,6 +5,8 @@ mod formats;
 mod ingest;
 mod label;
 mod metrics;
+mod report;
+mod run;
 mod simulate;
 mod sql;
 
@@ -26,6 +28,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// The main job: simulate (or take transcript paths) → ingest → label → metrics → report, in one command
+    Run(run::RunArgs),
     /// Validate or show the scenario catalog (the ground truth: secrets, MNI, decoys, allowed actions)
     #[command(subcommand)]
     Catalog(catalog::CatalogCommand),
@@ -37,6 +41,8 @@ pub enum Command {
     Label(label::LabelArgs),
     /// Compute OER (Wilson intervals), AD, task success, over-authorization, trust-risk fits and defense effects
     Metrics(metrics::MetricsArgs),
+    /// Render figures and tables (index.html, report.md) from a labeled store or a pre-aggregated OER table
+    Report(report::ReportArgs),
     /// Write a synthetic corpus: trust-parameterized chains in native framework formats, with manifest and truth
     Simulate(simulate::SimulateArgs),
     /// Run SQL (DataFusion) over the store's tables; secret values are masked unless --reveal
@@ -51,6 +57,8 @@ pub fn run(cli: Cli) -> tvp::Result<i32> {
         Command::Formats => formats::run(),
         Command::Label(args) => label::run(args),
         Command::Metrics(args) => metrics::run(args),
+        Command::Report(args) => report::run(args),
+        Command::Run(args) => run::run(args),
         Command::Simulate(args) => simulate::run(args),
         Command::Sql(args) => sql::run(args),
     }

@@ -37,7 +37,13 @@ pub(super) fn draw<DB: DrawingBackend>(
     let items: Vec<LegendItem> = series
         .iter()
         .enumerate()
-        .map(|(i, (label, _))| LegendItem { label: label.clone(), color: color(i), marker: None, line: None, patch: true })
+        .map(|(i, (label, _))| LegendItem {
+            label: label.clone(),
+            color: color(i),
+            marker: None,
+            line: None,
+            patch: true,
+        })
         .collect();
     let lw = legend_width(root, &items, body, ctx);
     let plot = PxRect { x1: body.x1 - lw, ..body };

@@ -21,7 +21,8 @@ pub(super) fn draw<DB: DrawingBackend>(
     let Some((x_lo, x_hi)) = min_max(series.iter().flat_map(|(_, ps)| ps.iter().filter(ok).map(|p| p.0))) else {
         return Ok(false);
     };
-    let (y_lo, y_hi) = min_max(series.iter().flat_map(|(_, ps)| ps.iter().filter(ok).map(|p| p.1))).unwrap_or((0.0, 1.0));
+    let (y_lo, y_hi) =
+        min_max(series.iter().flat_map(|(_, ps)| ps.iter().filter(ok).map(|p| p.1))).unwrap_or((0.0, 1.0));
     let xr = padded(x_lo, x_hi, 0.1);
     let yr = padded(y_lo, y_hi, 0.1);
 
@@ -120,8 +121,11 @@ pub(super) fn draw<DB: DrawingBackend>(
                 .map(|(b, a, hp, vp)| (b, a, hp, vp));
             if let Some((b, a, hp, vp)) = best {
                 let pad = ctx.px(2.0);
-                root.draw(&Rectangle::new([(b.x0 - pad, b.y0 - pad), (b.x1 + pad, b.y1 + pad)], WHITE.mix(0.85).filled()))
-                    .map_err(err)?;
+                root.draw(&Rectangle::new(
+                    [(b.x0 - pad, b.y0 - pad), (b.x1 + pad, b.y1 + pad)],
+                    WHITE.mix(0.85).filled(),
+                ))
+                .map_err(err)?;
                 text(root, label, &style, a, hp, vp)?;
                 taken.push(b);
             }

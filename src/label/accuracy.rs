@@ -119,8 +119,8 @@ fn read_truth(path: &Path) -> Result<Vec<TruthChain>> {
         if line.trim().is_empty() {
             continue;
         }
-        let chain = serde_json::from_str(&line).map_err(|e| Error::Manifest {
-            path: path.into(),
+        let chain = serde_json::from_str(&line).map_err(|e| Error::Input {
+            path: path.display().to_string(),
             line: Some(n as u64 + 1),
             reason: format!("not a truth record: {e}"),
         })?;

@@ -5,6 +5,8 @@ mod ingest;
 mod label;
 mod project;
 mod properties;
+mod report;
+mod simulate;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
