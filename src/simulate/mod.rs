@@ -2,3 +2,4 @@
 //! defense) a guardian, written in each framework's native format beside a manifest and a ground-truth file.
 
 pub mod chain;
+pub mod formats;

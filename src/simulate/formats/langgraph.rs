@@ -1,0 +1,131 @@
+//! LangGraph thread state (`langgraph/<run_id>.json`), as the LangGraph API returns `GET /threads/{id}/state` (and
+//! `graph.get_state(config)` dumps): `{values: {messages: [...]}, next, config: {configurable: {thread_id}},
+//! metadata, created_at, parent_config, tasks}`, messages in LangChain's flat `model_dump` form (`type` ai / tool,
+//! `name` = the agent, as multi-agent supervisor and swarm graphs set it). The thread id is the run id.
+//!
+//! A message is an `ai` message with string content; a thought is a `thinking` content block of an `ai` message
+//! (Anthropic-style reasoning, a THOUGHT with no recipient); a tool call is an `ai` message with empty content and
+//! one `tool_calls` entry `{name, args, id}`; a tool result a `tool` message `{name, tool_call_id}`. A thought is
+//! written in the same `ai` message as the speaker's next message or tool call when that directly follows it (as a
+//! model reply holds both); a thought that nothing of its speaker follows is written alone, and the adapter then
+//! also reads an empty message beside it (LangChain always has a text part for an AI message without tool calls):
+//! that empty message is the one documented addition.
+//!
+//! Cannot carry: recipients (the state is shared: the adapter derives every other speaker, the tool, the caller);
+//! the tool result's speaker (the adapter names the tool); a tool call's note text (content is the arguments);
+//! argument formatting (`args` is an object, read back as compact JSON with sorted keys); times and the run's
+//! condition (use the manifest).
+
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use super::{Part, args_value, call_id, to_vec_pretty, ts_iso_micros, uuid};
+use crate::error::Result;
+use crate::simulate::chain::{Chain, TurnKind};
+
+#[derive(Serialize)]
+struct State {
+    values: Value,
+    next: Vec<Value>,
+    tasks: Vec<Value>,
+    metadata: Value,
+    created_at: String,
+    checkpoint: Value,
+    parent_checkpoint: Option<Value>,
+}
+
+pub(super) fn encode(chain: &Chain) -> Result<Vec<Part>> {
+    let mut messages: Vec<Value> = Vec::with_capacity(chain.turns.len());
+    let mut pending: Option<&str> = None; // a thought waiting for its speaker's next message
+    let model = json!({"model_name": chain.model});
+    for (n, turn) in chain.turns.iter().enumerate() {
+        let id = format!("run-{}", uuid(&chain.run_id, n as u64, "langgraph"));
+        let thinking = pending.take().map(|t| json!({"type": "thinking", "thinking": t}));
+        match &turn.kind {
+            TurnKind::Thought => {
+                let next = chain.turns.get(n + 1);
+                let joins = next.is_some_and(|next| {
+                    next.speaker == turn.speaker && matches!(next.kind, TurnKind::Message | TurnKind::ToolCall { .. })
+                });
+                if joins {
+                    pending = Some(&turn.text);
+                    continue;
+                }
+                messages.push(json!({
+                    "content": [{"type": "thinking", "thinking": turn.text}], "additional_kwargs": {},
+                    "response_metadata": model, "type": "ai", "name": turn.speaker, "id": id, "example": false,
+                    "tool_calls": [], "invalid_tool_calls": [], "usage_metadata": null,
+                }));
+            }
+            TurnKind::Message => {
+                let content = match thinking {
+                    Some(t) => json!([t, {"type": "text", "text": turn.text}]),
+                    None => json!(turn.text),
+                };
+                messages.push(json!({
+                    "content": content, "additional_kwargs": {}, "response_metadata": model, "type": "ai",
+                    "name": turn.speaker, "id": id, "example": false, "tool_calls": [], "invalid_tool_calls": [],
+                    "usage_metadata": null,
+                }));
+            }
+            TurnKind::ToolCall { name, args } => {
+                let content = match thinking {
+                    Some(t) => json!([t]),
+                    None => json!(""),
+                };
+                let call = json!({"name": name, "args": args_value(args), "id": call_id(chain, n, "call_"), "type": "tool_call"});
+                messages.push(json!({
+                    "content": content, "additional_kwargs": {}, "response_metadata": model, "type": "ai",
+                    "name": turn.speaker, "id": id, "example": false, "tool_calls": [call], "invalid_tool_calls": [],
+                    "usage_metadata": null,
+                }));
+            }
+            TurnKind::ToolResult { name } => {
+                messages.push(json!({
+                    "content": turn.text, "additional_kwargs": {}, "response_metadata": {}, "type": "tool",
+                    "name": name, "id": id, "tool_call_id": call_id(chain, n, "call_"), "artifact": null,
+                    "status": "success",
+                }));
+            }
+        }
+    }
+    let thread = &chain.run_id;
+    let last = chain.turns.last().map_or(0, |t| t.ts_us);
+    // The API's field order: `values` first, so the sniffer sees the messages in the head.
+    let state = State {
+        values: json!({"messages": messages}),
+        next: Vec::new(),
+        tasks: Vec::new(),
+        metadata: json!({"thread_id": thread, "source": "loop", "step": chain.turns.len()}),
+        created_at: ts_iso_micros(last),
+        checkpoint: json!({"thread_id": thread, "checkpoint_ns": "", "checkpoint_id": uuid(thread, u64::MAX, "checkpoint")}),
+        parent_checkpoint: None,
+    };
+    Ok(vec![Part::File { path: format!("langgraph/{thread}.json"), bytes: to_vec_pretty(&state)? }])
+}
+
+/// The documented mapping: tool call content = arguments, tool result sender = the tool, a lone thought adds an
+/// empty message of its speaker.
+#[cfg(test)]
+pub(super) fn expected(chain: &Chain) -> Vec<super::tests::Expected> {
+    let mut out = Vec::new();
+    for (n, (e, turn)) in super::tests::identity(chain).into_iter().zip(&chain.turns).enumerate() {
+        let mut e = e;
+        match &turn.kind {
+            TurnKind::ToolCall { args, .. } => e.2 = args.clone(),
+            TurnKind::ToolResult { name } => e.0 = name.clone(),
+            TurnKind::Thought => {
+                let joins = chain.turns.get(n + 1).is_some_and(|next| {
+                    next.speaker == turn.speaker && matches!(next.kind, TurnKind::Message | TurnKind::ToolCall { .. })
+                });
+                if !joins {
+                    out.push(e.clone());
+                    e = (turn.speaker.clone(), crate::schema::kind::MESSAGE, String::new(), None, None);
+                }
+            }
+            _ => {}
+        }
+        out.push(e);
+    }
+    out
+}
