@@ -24,8 +24,13 @@ use crate::error::Result;
 use crate::simulate::chain::{Chain, TurnKind};
 
 #[derive(Serialize)]
-struct State {
-    values: Value,
+struct Values<'a> {
+    messages: Vec<LcMessage<'a>>,
+}
+
+#[derive(Serialize)]
+struct State<'a> {
+    values: Values<'a>,
     next: Vec<Value>,
     tasks: Vec<Value>,
     metadata: Value,
@@ -34,13 +39,60 @@ struct State {
     parent_checkpoint: Option<Value>,
 }
 
+/// A LangChain message in `model_dump` field order (`content` first, as the sniffer and real dumps have it).
+#[derive(Serialize)]
+struct LcMessage<'a> {
+    content: Value,
+    additional_kwargs: Value,
+    response_metadata: Value,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    name: &'a str,
+    id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    example: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tool_calls: Option<Vec<Value>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    invalid_tool_calls: Option<Vec<Value>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    usage_metadata: Option<Option<()>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tool_call_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    artifact: Option<Option<()>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<&'static str>,
+}
+
+impl<'a> LcMessage<'a> {
+    fn ai(name: &'a str, id: String, content: Value, model: &Value, tool_calls: Vec<Value>) -> LcMessage<'a> {
+        LcMessage {
+            content,
+            additional_kwargs: json!({}),
+            response_metadata: model.clone(),
+            kind: "ai",
+            name,
+            id,
+            example: Some(false),
+            tool_calls: Some(tool_calls),
+            invalid_tool_calls: Some(Vec::new()),
+            usage_metadata: Some(None),
+            tool_call_id: None,
+            artifact: None,
+            status: None,
+        }
+    }
+}
+
 pub(super) fn encode(chain: &Chain) -> Result<Vec<Part>> {
-    let mut messages: Vec<Value> = Vec::with_capacity(chain.turns.len());
+    let mut messages: Vec<LcMessage> = Vec::with_capacity(chain.turns.len());
     let mut pending: Option<&str> = None; // a thought waiting for its speaker's next message
     let model = json!({"model_name": chain.model});
     for (n, turn) in chain.turns.iter().enumerate() {
         let id = format!("run-{}", uuid(&chain.run_id, n as u64, "langgraph"));
         let thinking = pending.take().map(|t| json!({"type": "thinking", "thinking": t}));
+        let speaker = turn.speaker.as_str();
         match &turn.kind {
             TurnKind::Thought => {
                 let next = chain.turns.get(n + 1);
@@ -51,22 +103,15 @@ pub(super) fn encode(chain: &Chain) -> Result<Vec<Part>> {
                     pending = Some(&turn.text);
                     continue;
                 }
-                messages.push(json!({
-                    "content": [{"type": "thinking", "thinking": turn.text}], "additional_kwargs": {},
-                    "response_metadata": model, "type": "ai", "name": turn.speaker, "id": id, "example": false,
-                    "tool_calls": [], "invalid_tool_calls": [], "usage_metadata": null,
-                }));
+                let content = json!([{"type": "thinking", "thinking": turn.text}]);
+                messages.push(LcMessage::ai(speaker, id, content, &model, Vec::new()));
             }
             TurnKind::Message => {
                 let content = match thinking {
                     Some(t) => json!([t, {"type": "text", "text": turn.text}]),
                     None => json!(turn.text),
                 };
-                messages.push(json!({
-                    "content": content, "additional_kwargs": {}, "response_metadata": model, "type": "ai",
-                    "name": turn.speaker, "id": id, "example": false, "tool_calls": [], "invalid_tool_calls": [],
-                    "usage_metadata": null,
-                }));
+                messages.push(LcMessage::ai(speaker, id, content, &model, Vec::new()));
             }
             TurnKind::ToolCall { name, args } => {
                 let content = match thinking {
@@ -74,26 +119,30 @@ pub(super) fn encode(chain: &Chain) -> Result<Vec<Part>> {
                     None => json!(""),
                 };
                 let call = json!({"name": name, "args": args_value(args), "id": call_id(chain, n, "call_"), "type": "tool_call"});
-                messages.push(json!({
-                    "content": content, "additional_kwargs": {}, "response_metadata": model, "type": "ai",
-                    "name": turn.speaker, "id": id, "example": false, "tool_calls": [call], "invalid_tool_calls": [],
-                    "usage_metadata": null,
-                }));
+                messages.push(LcMessage::ai(speaker, id, content, &model, vec![call]));
             }
-            TurnKind::ToolResult { name } => {
-                messages.push(json!({
-                    "content": turn.text, "additional_kwargs": {}, "response_metadata": {}, "type": "tool",
-                    "name": name, "id": id, "tool_call_id": call_id(chain, n, "call_"), "artifact": null,
-                    "status": "success",
-                }));
-            }
+            TurnKind::ToolResult { name } => messages.push(LcMessage {
+                content: json!(turn.text),
+                additional_kwargs: json!({}),
+                response_metadata: json!({}),
+                kind: "tool",
+                name,
+                id,
+                example: None,
+                tool_calls: None,
+                invalid_tool_calls: None,
+                usage_metadata: None,
+                tool_call_id: Some(call_id(chain, n, "call_")),
+                artifact: Some(None),
+                status: Some("success"),
+            }),
         }
     }
     let thread = &chain.run_id;
     let last = chain.turns.last().map_or(0, |t| t.ts_us);
     // The API's field order: `values` first, so the sniffer sees the messages in the head.
     let state = State {
-        values: json!({"messages": messages}),
+        values: Values { messages },
         next: Vec::new(),
         tasks: Vec::new(),
         metadata: json!({"thread_id": thread, "source": "loop", "step": chain.turns.len()}),
