@@ -12,6 +12,7 @@ mod agentscope;
 mod autogen;
 mod jsonl;
 mod langgraph;
+mod otel;
 mod sink;
 
 #[cfg(test)]
@@ -136,6 +137,8 @@ pub fn encode(format: &str, chain: &Chain) -> Result<Encoded> {
         "autogen04" => autogen::encode_04(chain)?,
         "agentscope" => agentscope::encode(chain)?,
         "langgraph" => langgraph::encode(chain)?,
+        "otel-genai-jsonl" => otel::encode_lines(chain)?,
+        "otel-genai" => otel::encode_file(chain)?,
 
         "jsonl" => jsonl::encode(chain)?,
         other => {
@@ -160,6 +163,8 @@ pub fn written() -> Vec<&'static str> {
                     | "autogen04"
                     | "agentscope"
                     | "langgraph"
+                    | "otel-genai-jsonl"
+                    | "otel-genai"
 
                     | "jsonl"
             )
