@@ -10,7 +10,9 @@
 mod agentleak;
 mod agentscope;
 mod autogen;
+mod camel;
 mod jsonl;
+mod langfuse;
 mod langgraph;
 mod otel;
 mod sink;
@@ -140,6 +142,8 @@ pub fn encode(format: &str, chain: &Chain) -> Result<Encoded> {
         "otel-genai-jsonl" => otel::encode_lines(chain)?,
         "otel-genai" => otel::encode_file(chain)?,
 
+        "langfuse" => langfuse::encode(chain)?,
+        "camel-roleplay" => camel::encode_roleplay(chain)?,
         "jsonl" => jsonl::encode(chain)?,
         other => {
             return Err(Error::Internal(format!("the simulator has no writer for the `{other}` format yet")));
@@ -166,6 +170,8 @@ pub fn written() -> Vec<&'static str> {
                     | "otel-genai-jsonl"
                     | "otel-genai"
 
+                    | "langfuse"
+                    | "camel-roleplay"
                     | "jsonl"
             )
         })

@@ -1,0 +1,67 @@
+//! CAMEL RolePlaying session dumps (`camel-roleplay/<run_id>.json`), the ai_society layout CAMEL's
+//! `role_playing_multiprocess.py` writes: `{role_1: "<assistant>_RoleType.ASSISTANT", role_2: "<user>_RoleType.USER",
+//! id, original_task, message_1 … message_n ({role_name, role_type, role, content}), termination_reason,
+//! num_messages}`; `id` is the run id. The custodian plays the AI assistant (role_1), the seeker the AI user
+//! (role_2), a guardian the CRITIC of CAMEL's critic-in-the-loop (which speaks to both).
+//!
+//! Cannot carry: thoughts, tool calls and tool results (a RolePlaying dump holds only the two agents' chat messages:
+//! they are left out); recipients (derived from the role types); times; the run's condition. `original_task` is
+//! written empty, so the adapter adds no task message.
+
+use serde::Serialize;
+use serde_json::json;
+
+use super::Part;
+use crate::error::{Error, Result};
+use crate::simulate::chain::{Chain, Role, TurnKind};
+
+/// Append `"key":value` (with a leading comma unless first) to a JSON object being written in a fixed key order.
+fn member(out: &mut Vec<u8>, key: &str, value: &impl Serialize) -> Result<()> {
+    out.push(if out.len() > 1 { b',' } else { b'\n' });
+    serde_json::to_writer(&mut *out, key)
+        .and_then(|_| {
+            out.extend_from_slice(b": ");
+            serde_json::to_writer(&mut *out, value)
+        })
+        .map_err(|e| Error::Internal(format!("cannot serialize a simulated record: {e}")))
+}
+
+pub(super) fn encode_roleplay(chain: &Chain) -> Result<Vec<Part>> {
+    let name_of = |role: Role, fallback: &str| {
+        chain.turns.iter().find(|t| t.role == role).map_or(fallback.to_string(), |t| t.speaker.clone())
+    };
+    let assistant = name_of(Role::Custodian, "Assistant");
+    let user = name_of(Role::Seeker, "User");
+    let mut out = Vec::with_capacity(256 * chain.turns.len());
+    out.push(b'{');
+    member(&mut out, "role_1", &format!("{assistant}_RoleType.ASSISTANT"))?;
+    member(&mut out, "role_2", &format!("{user}_RoleType.USER"))?;
+    member(&mut out, "id", &chain.run_id)?;
+    member(&mut out, "original_task", &"")?;
+    let mut k = 0;
+    for turn in chain.turns.iter().filter(|t| t.kind == TurnKind::Message) {
+        k += 1;
+        let (role_type, role) = match turn.role {
+            Role::Custodian => ("RoleType.ASSISTANT", "assistant"),
+            Role::Seeker => ("RoleType.USER", "user"),
+            Role::Guardian => ("RoleType.CRITIC", "assistant"),
+        };
+        let message = json!({"role_name": turn.speaker, "role_type": role_type, "meta_dict": null, "role": role, "content": turn.text});
+        member(&mut out, &format!("message_{k}"), &message)?;
+    }
+    member(&mut out, "termination_reason", &"max_num_messages")?;
+    member(&mut out, "num_messages", &k)?;
+    out.extend_from_slice(b"\n}\n");
+    Ok(vec![Part::File { path: format!("camel-roleplay/{}.json", chain.run_id), bytes: out }])
+}
+
+/// CAMEL RolePlaying: only the messages.
+#[cfg(test)]
+pub(super) fn expected_roleplay(chain: &Chain) -> Vec<super::tests::Expected> {
+    super::tests::identity(chain)
+        .into_iter()
+        .zip(&chain.turns)
+        .filter(|(_, t)| t.kind == TurnKind::Message)
+        .map(|(e, _)| e)
+        .collect()
+}
