@@ -14,6 +14,7 @@ mod camel;
 mod jsonl;
 mod langfuse;
 mod langgraph;
+mod openai_agents;
 mod otel;
 mod sink;
 
@@ -139,6 +140,7 @@ pub fn encode(format: &str, chain: &Chain) -> Result<Encoded> {
         "autogen04" => autogen::encode_04(chain)?,
         "agentscope" => agentscope::encode(chain)?,
         "langgraph" => langgraph::encode(chain)?,
+        "openai-agents" => openai_agents::encode(chain)?,
         "otel-genai-jsonl" => otel::encode_lines(chain)?,
         "otel-genai" => otel::encode_file(chain)?,
 
@@ -167,6 +169,7 @@ pub fn written() -> Vec<&'static str> {
                     | "autogen04"
                     | "agentscope"
                     | "langgraph"
+                    | "openai-agents"
                     | "otel-genai-jsonl"
                     | "otel-genai"
 
