@@ -17,6 +17,7 @@ mod langgraph;
 mod openai_agents;
 mod otel;
 mod sink;
+mod taubench;
 
 #[cfg(test)]
 mod tests;
@@ -145,6 +146,7 @@ pub fn encode(format: &str, chain: &Chain) -> Result<Encoded> {
         "otel-genai" => otel::encode_file(chain)?,
 
         "langfuse" => langfuse::encode(chain)?,
+        "taubench" => taubench::encode(chain)?,
         "camel-roleplay" => camel::encode_roleplay(chain)?,
         "jsonl" => jsonl::encode(chain)?,
         other => {
@@ -175,6 +177,7 @@ pub fn written() -> Vec<&'static str> {
 
                     | "langfuse"
                     | "camel-roleplay"
+                    | "taubench"
                     | "jsonl"
             )
         })
