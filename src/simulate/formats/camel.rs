@@ -65,3 +65,59 @@ pub(super) fn expected_roleplay(chain: &Chain) -> Vec<super::tests::Expected> {
         .map(|(e, _)| e)
         .collect()
 }
+
+// ---- Workforce ----
+
+/// CAMEL Workforce event log (`camel-workforce/<run_id>.json`, `WorkforceLogger.dump_to_json()`): a JSON array of
+/// events with `workforce_id` = the run id. Each agent is a `worker_created` worker whose `role` opens with its name
+/// (`"Chen: custodian"`); each message turn is a subtask of the run's task (`task_created` with a parent, silent)
+/// completed by its speaker (`task_completed`, `result_summary` = the text): the worker's reply to the coordinator.
+/// Cannot carry: thoughts, tool calls and results (the Workforce log records only task descriptions and results:
+/// left out); recipients (always the coordinator); names with a colon (the adapter keeps what precedes it) or longer
+/// than 60 characters (cut); the run's condition.
+pub(super) fn encode_workforce(chain: &Chain) -> Result<Vec<Part>> {
+    use super::{hash, ts_iso_micros};
+    let run = &chain.run_id;
+    let worker_id = |name: &str| super::uuid(run, hash(run, 0, name), "worker");
+    let mut events = Vec::new();
+    let mut workers: Vec<&str> = Vec::new();
+    let start = ts_iso_micros(chain.started_at_us());
+    let root = format!("{}", hash(run, 0, "root-task"));
+    for turn in chain.turns.iter().filter(|t| t.kind == TurnKind::Message) {
+        if !workers.contains(&turn.speaker.as_str()) {
+            workers.push(&turn.speaker);
+            events.push(json!({
+                "timestamp": start, "workforce_id": run, "event_type": "worker_created",
+                "worker_id": worker_id(&turn.speaker), "worker_type": "SingleAgentWorker",
+                "role": format!("{}: {}", turn.speaker, turn.role.as_str()), "metadata": {},
+            }));
+        }
+    }
+    for (n, turn) in chain.turns.iter().enumerate().filter(|(_, t)| t.kind == TurnKind::Message) {
+        let at = ts_iso_micros(turn.ts_us);
+        let task = format!("{root}.{n}");
+        events.push(json!({
+            "timestamp": at, "workforce_id": run, "event_type": "task_created", "task_id": task,
+            "description": format!("turn {n} of {}", chain.meta.scenario_id), "parent_task_id": root,
+            "task_type": null, "metadata": {},
+        }));
+        events.push(json!({
+            "timestamp": at, "workforce_id": run, "event_type": "task_completed", "task_id": task,
+            "worker_id": worker_id(&turn.speaker), "result_summary": turn.text, "processing_time_seconds": 0.0,
+            "token_usage": null, "metadata": {},
+        }));
+    }
+    events.push(json!({
+        "timestamp": chain.turns.last().map_or(start.clone(), |t| ts_iso_micros(t.ts_us)), "workforce_id": run,
+        "event_type": "all_tasks_completed", "metadata": {},
+    }));
+    let mut out = b"[\n".to_vec();
+    for (k, event) in events.iter().enumerate() {
+        if k > 0 {
+            out.extend_from_slice(b",\n");
+        }
+        out.extend(super::to_vec(event)?);
+    }
+    out.extend_from_slice(b"\n]\n");
+    Ok(vec![Part::File { path: format!("camel-workforce/{run}.json"), bytes: out }])
+}

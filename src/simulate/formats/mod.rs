@@ -147,6 +147,7 @@ pub fn encode(format: &str, chain: &Chain) -> Result<Encoded> {
 
         "langfuse" => langfuse::encode(chain)?,
         "taubench" => taubench::encode(chain)?,
+        "camel-workforce" => camel::encode_workforce(chain)?,
         "camel-roleplay" => camel::encode_roleplay(chain)?,
         "jsonl" => jsonl::encode(chain)?,
         other => {
@@ -176,6 +177,7 @@ pub fn written() -> Vec<&'static str> {
                     | "otel-genai"
 
                     | "langfuse"
+                    | "camel-workforce"
                     | "camel-roleplay"
                     | "taubench"
                     | "jsonl"

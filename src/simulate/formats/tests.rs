@@ -87,7 +87,7 @@ fn expectation(format: &str, chain: &Chain, default: &str) -> (String, Vec<Expec
         "agentscope" => (chain.run_id.clone(), agentscope::expected(chain)),
         "langgraph" => (chain.run_id.clone(), langgraph::expected(chain)),
         "taubench" => (taubench::run_id(chain), taubench::expected(chain)),
-        "camel-roleplay" => (chain.run_id.clone(), camel::expected_roleplay(chain)),
+        "camel-roleplay" | "camel-workforce" => (chain.run_id.clone(), camel::expected_roleplay(chain)),
         "otel-genai" | "otel-genai-jsonl" | "langfuse" | "openai-agents" => (chain.run_id.clone(), otel::expected(chain)),
 
         _ => (chain.run_id.clone(), identity(chain)),
