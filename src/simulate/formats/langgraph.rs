@@ -41,7 +41,7 @@ struct State<'a> {
 
 /// A LangChain message in `model_dump` field order (`content` first, as the sniffer and real dumps have it).
 #[derive(Serialize)]
-struct LcMessage<'a> {
+pub(super) struct LcMessage<'a> {
     content: Value,
     additional_kwargs: Value,
     response_metadata: Value,
@@ -85,33 +85,31 @@ impl<'a> LcMessage<'a> {
     }
 }
 
-pub(super) fn encode(chain: &Chain) -> Result<Vec<Part>> {
-    let mut messages: Vec<LcMessage> = Vec::with_capacity(chain.turns.len());
+/// The chain as LangChain messages, each with the index of the turn it records (a thought joined to the speaker's
+/// next message or tool call is recorded with that turn).
+pub(super) fn lc_messages(chain: &Chain) -> Vec<(usize, LcMessage<'_>)> {
+    let mut messages = Vec::with_capacity(chain.turns.len());
     let mut pending: Option<&str> = None; // a thought waiting for its speaker's next message
     let model = json!({"model_name": chain.model});
     for (n, turn) in chain.turns.iter().enumerate() {
         let id = format!("run-{}", uuid(&chain.run_id, n as u64, "langgraph"));
         let thinking = pending.take().map(|t| json!({"type": "thinking", "thinking": t}));
         let speaker = turn.speaker.as_str();
-        match &turn.kind {
+        let message = match &turn.kind {
             TurnKind::Thought => {
-                let next = chain.turns.get(n + 1);
-                let joins = next.is_some_and(|next| {
-                    next.speaker == turn.speaker && matches!(next.kind, TurnKind::Message | TurnKind::ToolCall { .. })
-                });
-                if joins {
+                if joins_next(chain, n) {
                     pending = Some(&turn.text);
                     continue;
                 }
                 let content = json!([{"type": "thinking", "thinking": turn.text}]);
-                messages.push(LcMessage::ai(speaker, id, content, &model, Vec::new()));
+                LcMessage::ai(speaker, id, content, &model, Vec::new())
             }
             TurnKind::Message => {
                 let content = match thinking {
                     Some(t) => json!([t, {"type": "text", "text": turn.text}]),
                     None => json!(turn.text),
                 };
-                messages.push(LcMessage::ai(speaker, id, content, &model, Vec::new()));
+                LcMessage::ai(speaker, id, content, &model, Vec::new())
             }
             TurnKind::ToolCall { name, args } => {
                 let content = match thinking {
@@ -119,9 +117,9 @@ pub(super) fn encode(chain: &Chain) -> Result<Vec<Part>> {
                     None => json!(""),
                 };
                 let call = json!({"name": name, "args": args_value(args), "id": call_id(chain, n, "call_"), "type": "tool_call"});
-                messages.push(LcMessage::ai(speaker, id, content, &model, vec![call]));
+                LcMessage::ai(speaker, id, content, &model, vec![call])
             }
-            TurnKind::ToolResult { name } => messages.push(LcMessage {
+            TurnKind::ToolResult { name } => LcMessage {
                 content: json!(turn.text),
                 additional_kwargs: json!({}),
                 response_metadata: json!({}),
@@ -135,9 +133,22 @@ pub(super) fn encode(chain: &Chain) -> Result<Vec<Part>> {
                 tool_call_id: Some(call_id(chain, n, "call_")),
                 artifact: Some(None),
                 status: Some("success"),
-            }),
-        }
+            },
+        };
+        messages.push((n, message));
     }
+    messages
+}
+
+/// Whether thought `n` is written inside its speaker's next message or tool call (which directly follows it).
+fn joins_next(chain: &Chain, n: usize) -> bool {
+    chain.turns.get(n + 1).is_some_and(|next| {
+        next.speaker == chain.turns[n].speaker && matches!(next.kind, TurnKind::Message | TurnKind::ToolCall { .. })
+    })
+}
+
+pub(super) fn encode(chain: &Chain) -> Result<Vec<Part>> {
+    let messages: Vec<LcMessage> = lc_messages(chain).into_iter().map(|(_, m)| m).collect();
     let thread = &chain.run_id;
     let last = chain.turns.last().map_or(0, |t| t.ts_us);
     // The API's field order: `values` first, so the sniffer sees the messages in the head.
@@ -164,10 +175,7 @@ pub(super) fn expected(chain: &Chain) -> Vec<super::tests::Expected> {
             TurnKind::ToolCall { args, .. } => e.2 = args.clone(),
             TurnKind::ToolResult { name } => e.0 = name.clone(),
             TurnKind::Thought => {
-                let joins = chain.turns.get(n + 1).is_some_and(|next| {
-                    next.speaker == turn.speaker && matches!(next.kind, TurnKind::Message | TurnKind::ToolCall { .. })
-                });
-                if !joins {
+                if !joins_next(chain, n) {
                     out.push(e.clone());
                     e = (turn.speaker.clone(), crate::schema::kind::MESSAGE, String::new(), None, None);
                 }

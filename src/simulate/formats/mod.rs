@@ -14,6 +14,7 @@ mod camel;
 mod jsonl;
 mod langfuse;
 mod langgraph;
+mod langsmith;
 mod openai_agents;
 mod otel;
 mod sink;
@@ -140,6 +141,7 @@ pub fn encode(format: &str, chain: &Chain) -> Result<Encoded> {
         "autogen02-chat" => autogen::encode_chat(chain)?,
         "autogen04" => autogen::encode_04(chain)?,
         "agentscope" => agentscope::encode(chain)?,
+        "langsmith" => langsmith::encode(chain)?,
         "langgraph" => langgraph::encode(chain)?,
         "openai-agents" => openai_agents::encode(chain)?,
         "otel-genai-jsonl" => otel::encode_lines(chain)?,
@@ -171,6 +173,7 @@ pub fn written() -> Vec<&'static str> {
                     | "autogen02-chat"
                     | "autogen04"
                     | "agentscope"
+                    | "langsmith"
                     | "langgraph"
                     | "openai-agents"
                     | "otel-genai-jsonl"

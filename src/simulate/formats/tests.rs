@@ -85,7 +85,7 @@ fn expectation(format: &str, chain: &Chain, default: &str) -> (String, Vec<Expec
         "magentic-one" => (default.to_string(), autogen::expected_magentic_one(chain)),
         "autogen04" => (chain.run_id.clone(), autogen::expected_04(chain)),
         "agentscope" => (chain.run_id.clone(), agentscope::expected(chain)),
-        "langgraph" => (chain.run_id.clone(), langgraph::expected(chain)),
+        "langgraph" | "langsmith" => (chain.run_id.clone(), langgraph::expected(chain)),
         "taubench" => (taubench::run_id(chain), taubench::expected(chain)),
         "camel-roleplay" | "camel-workforce" => (chain.run_id.clone(), camel::expected_roleplay(chain)),
         "otel-genai" | "otel-genai-jsonl" | "langfuse" | "openai-agents" => (chain.run_id.clone(), otel::expected(chain)),
