@@ -15,6 +15,7 @@ mod jsonl;
 mod langfuse;
 mod langgraph;
 mod langsmith;
+mod metagpt;
 mod openai_agents;
 mod otel;
 mod sink;
@@ -148,6 +149,8 @@ pub fn encode(format: &str, chain: &Chain) -> Result<Encoded> {
         "otel-genai" => otel::encode_file(chain)?,
 
         "langfuse" => langfuse::encode(chain)?,
+        "metagpt-team" => metagpt::encode_team(chain)?,
+        "metagpt-log" => metagpt::encode_log(chain)?,
         "taubench" => taubench::encode(chain)?,
         "camel-workforce" => camel::encode_workforce(chain)?,
         "camel-roleplay" => camel::encode_roleplay(chain)?,
@@ -182,6 +185,8 @@ pub fn written() -> Vec<&'static str> {
                     | "langfuse"
                     | "camel-workforce"
                     | "camel-roleplay"
+                    | "metagpt-team"
+                    | "metagpt-log"
                     | "taubench"
                     | "jsonl"
             )
@@ -209,6 +214,11 @@ fn uuid(run_id: &str, n: u64, salt: &str) -> String {
         0x8000 | ((b >> 48) & 0x3fff),
         b & 0xffff_ffff_ffff
     )
+}
+
+/// 32 lowercase hex digits (`uuid4().hex`) derived like [`uuid`].
+fn hex32(run_id: &str, n: u64, salt: &str) -> String {
+    uuid(run_id, n, salt).replace('-', "")
 }
 
 /// Microseconds since the epoch as `chrono`'s UTC time (the epoch itself when out of range).

@@ -86,6 +86,8 @@ fn expectation(format: &str, chain: &Chain, default: &str) -> (String, Vec<Expec
         "autogen04" => (chain.run_id.clone(), autogen::expected_04(chain)),
         "agentscope" => (chain.run_id.clone(), agentscope::expected(chain)),
         "langgraph" | "langsmith" => (chain.run_id.clone(), langgraph::expected(chain)),
+        "metagpt-log" => (format!("{default}/run001"), metagpt::expected(chain)),
+        "metagpt-team" => (default.to_string(), metagpt::expected(chain)),
         "taubench" => (taubench::run_id(chain), taubench::expected(chain)),
         "camel-roleplay" | "camel-workforce" => (chain.run_id.clone(), camel::expected_roleplay(chain)),
         "otel-genai" | "otel-genai-jsonl" | "langfuse" | "openai-agents" => (chain.run_id.clone(), otel::expected(chain)),
@@ -112,7 +114,9 @@ fn ingest(format: &str, path: &Path) -> (Parsed, String) {
     let detected = adapter::detect(path, head).map(|a| a.name());
     assert_eq!(detected, Some(format), "{}: detected as {detected:?}", path.display());
     let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
-    let default = format!("{}-0badcafe", stem.trim_end_matches(".json").trim_end_matches(".jsonl"));
+    // Ingest's default run id: the stem and a short hash of the content.
+    let hash = xxhash_rust::xxh3::xxh3_64(&bytes) as u32;
+    let default = format!("{}-{hash:08x}", stem.trim_end_matches(".json").trim_end_matches(".jsonl"));
     let parsed = parse_bytes(adapter::by_name(format).unwrap(), path, &bytes, &default);
     assert!(parsed.rejects.is_empty(), "{format}: rejects {:?}", parsed.rejects);
     assert_eq!(parsed.read, parsed.ingested, "{format}: read != ingested");
