@@ -11,6 +11,7 @@ mod agentleak;
 mod agentscope;
 mod autogen;
 mod camel;
+mod crewai;
 mod jsonl;
 mod langfuse;
 mod langgraph;
@@ -142,6 +143,8 @@ pub fn encode(format: &str, chain: &Chain) -> Result<Encoded> {
         "autogen02-chat" => autogen::encode_chat(chain)?,
         "autogen04" => autogen::encode_04(chain)?,
         "agentscope" => agentscope::encode(chain)?,
+        "crewai-log" => crewai::encode_log(chain)?,
+        "crewai-output" => crewai::encode_output(chain)?,
         "langsmith" => langsmith::encode(chain)?,
         "langgraph" => langgraph::encode(chain)?,
         "openai-agents" => openai_agents::encode(chain)?,
@@ -176,6 +179,8 @@ pub fn written() -> Vec<&'static str> {
                     | "autogen02-chat"
                     | "autogen04"
                     | "agentscope"
+                    | "crewai-log"
+                    | "crewai-output"
                     | "langsmith"
                     | "langgraph"
                     | "openai-agents"

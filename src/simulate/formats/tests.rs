@@ -88,6 +88,8 @@ fn expectation(format: &str, chain: &Chain, default: &str) -> (String, Vec<Expec
         "langgraph" | "langsmith" => (chain.run_id.clone(), langgraph::expected(chain)),
         "metagpt-log" => (format!("{default}/run001"), metagpt::expected(chain)),
         "metagpt-team" => (default.to_string(), metagpt::expected(chain)),
+        "crewai-output" => (default.to_string(), crewai::expected_output(chain)),
+        "crewai-log" => (default.to_string(), crewai::expected_log(chain)),
         "taubench" => (taubench::run_id(chain), taubench::expected(chain)),
         "camel-roleplay" | "camel-workforce" => (chain.run_id.clone(), camel::expected_roleplay(chain)),
         "otel-genai" | "otel-genai-jsonl" | "langfuse" | "openai-agents" => (chain.run_id.clone(), otel::expected(chain)),
