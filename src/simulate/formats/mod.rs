@@ -12,6 +12,7 @@ mod agentscope;
 mod autogen;
 mod camel;
 mod crewai;
+mod inspect;
 mod jsonl;
 mod langfuse;
 mod langgraph;
@@ -147,6 +148,7 @@ pub fn encode(format: &str, chain: &Chain) -> Result<Encoded> {
         "crewai-output" => crewai::encode_output(chain)?,
         "langsmith" => langsmith::encode(chain)?,
         "langgraph" => langgraph::encode(chain)?,
+        "inspect" => inspect::encode(chain)?,
         "openai-agents" => openai_agents::encode(chain)?,
         "otel-genai-jsonl" => otel::encode_lines(chain)?,
         "otel-genai" => otel::encode_file(chain)?,
@@ -183,6 +185,7 @@ pub fn written() -> Vec<&'static str> {
                     | "crewai-output"
                     | "langsmith"
                     | "langgraph"
+                    | "inspect"
                     | "openai-agents"
                     | "otel-genai-jsonl"
                     | "otel-genai"

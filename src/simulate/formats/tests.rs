@@ -90,6 +90,7 @@ fn expectation(format: &str, chain: &Chain, default: &str) -> (String, Vec<Expec
         "metagpt-team" => (default.to_string(), metagpt::expected(chain)),
         "crewai-output" => (default.to_string(), crewai::expected_output(chain)),
         "crewai-log" => (default.to_string(), crewai::expected_log(chain)),
+        "inspect" => (inspect::run_id(chain), inspect::expected(chain)),
         "taubench" => (taubench::run_id(chain), taubench::expected(chain)),
         "camel-roleplay" | "camel-workforce" => (chain.run_id.clone(), camel::expected_roleplay(chain)),
         "otel-genai" | "otel-genai-jsonl" | "langfuse" | "openai-agents" => (chain.run_id.clone(), otel::expected(chain)),
