@@ -1,41 +1,279 @@
-//! TEMPORARY local scaffold (never committed): replaced by the formats branch.
-use super::chain::Chain;
-use std::io::Write;
+//! Format writers: a simulated [`Chain`] recorded the way each framework tvp reads would write it on disk, so that
+//! ingesting the corpus gives back the chain (run id, speakers, kinds, texts, tool calls) through the very adapter
+//! that reads real logs of that framework.
+//!
+//! [`encode`] is pure and deterministic (ids are hashes of the run id and the turn index, times come from the turns),
+//! so callers run it in parallel; a [`Sink`] then writes the encoded chains in the order given: files of their own,
+//! records appended to a shared line-oriented file (rotated at [`ROTATE_BYTES`]), or rows of a shared SQLite log.
+//! Each writer's module header says which real file it imitates and what of the chain its format cannot carry.
+
+mod agentleak;
+mod agentscope;
+mod autogen;
+mod camel;
+mod crewai;
+mod inspect;
+mod jsonl;
+mod langfuse;
+mod langgraph;
+mod langsmith;
+mod metagpt;
+mod openai_agents;
+mod otel;
+mod sink;
+mod taubench;
+
+#[cfg(test)]
+mod tests;
+
+use xxhash_rust::xxh3::xxh3_64_with_seed;
+
+use super::chain::{Chain, Turn, TurnKind};
+use crate::error::{Error, Result};
+pub use sink::Sink;
+
+/// A shared line-oriented file starts a new part (`part-001`, ...) once it holds this many bytes.
+pub const ROTATE_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Every format the simulator writes, by ingest adapter name, in the order of `ingest::adapter::adapters()`.
 pub fn names() -> Vec<&'static str> {
-    vec!["jsonl"]
+    vec![
+        "agentleak",
+        "autogen02-log",
+        "autogen02-sqlite",
+        "magentic-one",
+        "autogen02-chat",
+        "autogen04",
+        "agentscope",
+        "crewai-log",
+        "crewai-output",
+        "langsmith",
+        "langgraph",
+        "inspect",
+        "openai-agents",
+        "otel-genai-jsonl",
+        "otel-genai",
+        "langfuse",
+        "camel-workforce",
+        "camel-model-log",
+        "camel-roleplay",
+        "metagpt-team",
+        "metagpt-log",
+        "taubench",
+        "jsonl",
+    ]
 }
-pub fn native(_framework: &str) -> &'static str {
-    "jsonl"
+
+/// The native format of a simulated framework (case-insensitive); generic JSONL for any other.
+pub fn native(framework: &str) -> &'static str {
+    match framework.to_ascii_lowercase().as_str() {
+        "agentscope" => "agentscope",
+        "autogen" => "autogen04",
+        "langgraph" => "langgraph",
+        "crewai" => "crewai-output",
+        _ => "jsonl",
+    }
 }
+
+/// One chain encoded for one format: what to write where.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Encoded {
-    bytes: Vec<u8>,
+    pub format: &'static str,
+    pub parts: Vec<Part>,
 }
-pub fn encode(_format: &str, chain: &Chain) -> crate::Result<Encoded> {
-    let mut bytes = Vec::new();
-    for (i, t) in chain.turns.iter().enumerate() {
-        let v = serde_json::json!({"run_id": chain.run_id, "turn": i, "sender": t.speaker, "sender_role": t.role.as_str(), "recipients": t.recipients, "kind": t.kind.canonical(), "content": t.text,
-          "tool_name": match &t.kind { super::chain::TurnKind::ToolCall{name, ..} | super::chain::TurnKind::ToolResult{name} => Some(name.clone()), _ => None },
-          "tool_args": match &t.kind { super::chain::TurnKind::ToolCall{args, ..} => Some(args.clone()), _ => None }});
-        serde_json::to_writer(&mut bytes, &v).unwrap();
-        bytes.push(b'\n');
-    }
-    Ok(Encoded { bytes })
+
+/// A piece of output, by where it goes under the output folder.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Part {
+    /// A file of its own at this relative path (one chain per file); an existing file is replaced.
+    File { path: String, bytes: Vec<u8> },
+    /// Whole records appended to the shared file `<dir>/<prefix>-NNN.<ext>` (many chains per file). `header` opens
+    /// each chain's records where the format needs one (a logging session header), and is part of `bytes` already.
+    Append { dir: &'static str, prefix: &'static str, ext: &'static str, bytes: Vec<u8> },
+    /// Rows of the shared AutoGen 0.2 SQLite log `autogen02-sqlite/logs.db`.
+    Sqlite(Vec<SqlRow>),
 }
-pub struct Sink {
-    f: std::io::BufWriter<std::fs::File>,
-    path: std::path::PathBuf,
+
+/// One row of AutoGen 0.2's `SqliteLogger` tables, as `autogen/logger/sqlite_logger.py` writes it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SqlRow {
+    /// `agents`: one per agent and session (`log_new_agent`).
+    Agent { agent_id: i64, session_id: String, name: String, class: String, init_args: String, timestamp: String },
+    /// `events`: `log_event` (a `received_message`); its session is its agent's (`source_id` = `agents.agent_id`).
+    Event { source_id: i64, source_name: String, event_name: String, json_state: String, timestamp: String },
 }
-impl Sink {
-    pub fn new(out: &std::path::Path) -> crate::Result<Sink> {
-        let path = out.join("chains.jsonl");
-        Ok(Sink { f: std::io::BufWriter::new(std::fs::File::create(&path).unwrap()), path })
+
+impl Encoded {
+    /// Bytes this chain adds to the output (SQLite rows: the text they hold).
+    pub fn len(&self) -> u64 {
+        self.parts
+            .iter()
+            .map(|p| match p {
+                Part::File { bytes, .. } | Part::Append { bytes, .. } => bytes.len() as u64,
+                Part::Sqlite(rows) => rows
+                    .iter()
+                    .map(|r| match r {
+                        SqlRow::Agent { session_id, name, class, init_args, timestamp, .. } => {
+                            8 + session_id.len() + name.len() + class.len() + init_args.len() + timestamp.len()
+                        }
+                        SqlRow::Event { source_name, event_name, json_state, timestamp, .. } => {
+                            8 + source_name.len() + event_name.len() + json_state.len() + timestamp.len()
+                        }
+                    } as u64)
+                    .sum(),
+            })
+            .sum()
     }
-    pub fn put(&mut self, e: Encoded) -> crate::Result<u64> {
-        self.f.write_all(&e.bytes).unwrap();
-        Ok(e.bytes.len() as u64)
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
-    pub fn finish(mut self) -> crate::Result<Vec<std::path::PathBuf>> {
-        self.f.flush().unwrap();
-        Ok(vec![self.path])
+}
+
+/// Encode one chain for `format` (an ingest adapter name, case-insensitive).
+pub fn encode(format: &str, chain: &Chain) -> Result<Encoded> {
+    let name = names()
+        .into_iter()
+        .find(|n| n.eq_ignore_ascii_case(format))
+        .ok_or_else(|| Error::UnknownFormat { name: format.to_string() })?;
+    let parts = match name {
+        "agentleak" => agentleak::encode(chain)?,
+        "autogen02-log" => autogen::encode_log(chain)?,
+        "autogen02-sqlite" => autogen::encode_sqlite(chain)?,
+        "magentic-one" => autogen::encode_magentic_one(chain)?,
+        "autogen02-chat" => autogen::encode_chat(chain)?,
+        "autogen04" => autogen::encode_04(chain)?,
+        "agentscope" => agentscope::encode(chain)?,
+        "crewai-log" => crewai::encode_log(chain)?,
+        "crewai-output" => crewai::encode_output(chain)?,
+        "langsmith" => langsmith::encode(chain)?,
+        "langgraph" => langgraph::encode(chain)?,
+        "inspect" => inspect::encode(chain)?,
+        "openai-agents" => openai_agents::encode(chain)?,
+        "otel-genai-jsonl" => otel::encode_lines(chain)?,
+        "otel-genai" => otel::encode_file(chain)?,
+
+        "langfuse" => langfuse::encode(chain)?,
+        "metagpt-team" => metagpt::encode_team(chain)?,
+        "metagpt-log" => metagpt::encode_log(chain)?,
+        "taubench" => taubench::encode(chain)?,
+        "camel-workforce" => camel::encode_workforce(chain)?,
+        "camel-roleplay" => camel::encode_roleplay(chain)?,
+        "jsonl" => jsonl::encode(chain)?,
+        other => {
+            return Err(Error::Internal(format!("the simulator has no writer for the `{other}` format yet")));
+        }
+    };
+    Ok(Encoded { format: name, parts })
+}
+
+/// The formats [`encode`] can write today (a subset of [`names`] while writers are added).
+pub fn written() -> Vec<&'static str> {
+    names()
+        .into_iter()
+        .filter(|n| {
+            matches!(
+                *n,
+                "agentleak"
+                    | "autogen02-log"
+                    | "autogen02-sqlite"
+                    | "magentic-one"
+                    | "autogen02-chat"
+                    | "autogen04"
+                    | "agentscope"
+                    | "crewai-log"
+                    | "crewai-output"
+                    | "langsmith"
+                    | "langgraph"
+                    | "inspect"
+                    | "openai-agents"
+                    | "otel-genai-jsonl"
+                    | "otel-genai"
+
+                    | "langfuse"
+                    | "camel-workforce"
+                    | "camel-roleplay"
+                    | "metagpt-team"
+                    | "metagpt-log"
+                    | "taubench"
+                    | "jsonl"
+            )
+        })
+        .collect()
+}
+
+// ---- helpers the writers share ----
+
+/// A 64-bit hash of the run id, a turn index and a salt: the seed of every id a writer makes up.
+fn hash(run_id: &str, n: u64, salt: &str) -> u64 {
+    let seed = xxh3_64_with_seed(salt.as_bytes(), n);
+    xxh3_64_with_seed(run_id.as_bytes(), seed)
+}
+
+/// A uuid4-shaped id (`8-4-4-4-12` lowercase hex) derived from the run id, a turn index and a salt.
+fn uuid(run_id: &str, n: u64, salt: &str) -> String {
+    let a = hash(run_id, n, salt);
+    let b = hash(run_id, n, &format!("{salt}/2"));
+    format!(
+        "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+        a >> 32,
+        (a >> 16) & 0xffff,
+        a & 0xfff,
+        0x8000 | ((b >> 48) & 0x3fff),
+        b & 0xffff_ffff_ffff
+    )
+}
+
+/// 32 lowercase hex digits (`uuid4().hex`) derived like [`uuid`].
+fn hex32(run_id: &str, n: u64, salt: &str) -> String {
+    uuid(run_id, n, salt).replace('-', "")
+}
+
+/// Microseconds since the epoch as `chrono`'s UTC time (the epoch itself when out of range).
+fn utc(ts_us: i64) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp_micros(ts_us).unwrap_or_default()
+}
+
+/// `2025-02-01 09:00:00.000001` (Python `str(datetime)` / AutoGen's `get_current_ts()`).
+fn ts_space_micros(ts_us: i64) -> String {
+    utc(ts_us).format("%Y-%m-%d %H:%M:%S%.6f").to_string()
+}
+
+/// `2025-02-01T09:00:00.000001Z` (ISO 8601, UTC).
+fn ts_iso_micros(ts_us: i64) -> String {
+    utc(ts_us).format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+/// The tool name and JSON arguments of a tool call, the tool name of a result.
+fn tool_of(turn: &Turn) -> Option<&str> {
+    match &turn.kind {
+        TurnKind::ToolCall { name, .. } | TurnKind::ToolResult { name } => Some(name),
+        _ => None,
     }
+}
+
+/// A tool call's arguments as a JSON value (a string when they are not JSON).
+fn args_value(args: &str) -> serde_json::Value {
+    serde_json::from_str(args).unwrap_or_else(|_| serde_json::Value::String(args.to_string()))
+}
+
+/// Serialize a value the writer built itself (cannot fail for `Value`s and plain structs).
+fn to_vec<T: serde::Serialize>(value: &T) -> Result<Vec<u8>> {
+    serde_json::to_vec(value).map_err(|e| Error::Internal(format!("cannot serialize a simulated record: {e}")))
+}
+
+fn to_vec_pretty<T: serde::Serialize>(value: &T) -> Result<Vec<u8>> {
+    serde_json::to_vec_pretty(value).map_err(|e| Error::Internal(format!("cannot serialize a simulated record: {e}")))
+}
+
+/// The call id of tool call `n` of a chain, and for a result the id of the latest call of the same tool before it.
+fn call_id(chain: &Chain, n: usize, prefix: &str) -> String {
+    let call = match &chain.turns[n].kind {
+        TurnKind::ToolResult { name } => chain.turns[..n]
+            .iter()
+            .rposition(|t| matches!(&t.kind, TurnKind::ToolCall { name: called, .. } if called == name))
+            .unwrap_or(n),
+        _ => n,
+    };
+    format!("{prefix}{:016x}", hash(&chain.run_id, call as u64, "call"))
 }
