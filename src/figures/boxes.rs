@@ -51,10 +51,8 @@ pub(super) fn draw<DB: DrawingBackend>(
     };
     let yr = padded(lo, hi, 0.05);
     let n = categories.len();
-    let labels: Vec<String> = categories
-        .iter()
-        .map(|(l, v)| format!("{l}\n(n = {})", v.iter().filter(|x| x.is_finite()).count()))
-        .collect();
+    let labels: Vec<String> =
+        categories.iter().map(|(l, v)| format!("{l}\n(n = {})", v.iter().filter(|x| x.is_finite()).count())).collect();
     let slot = ((body.w() - ctx.px(130.0)) / n as i32 - ctx.px(10.0)).max(ctx.px(30.0));
     // Wrap the name; the count is always its own last line.
     let names: Vec<String> = categories.iter().map(|(l, _)| l.clone()).collect();
@@ -65,7 +63,16 @@ pub(super) fn draw<DB: DrawingBackend>(
         }
     }
     let area = sub(root, body);
-    let chart = frame(root, &area, -0.5..(n as f64 - 0.5), yr.clone(), "", y_label, XAxis::Categories(&lines, style), ctx)?;
+    let chart = frame(
+        root,
+        &area,
+        -0.5..(n as f64 - 0.5),
+        yr.clone(),
+        "",
+        y_label,
+        XAxis::Categories(&lines, Box::new(style)),
+        ctx,
+    )?;
 
     let c = color(0);
     let stroke = c.stroke_width(ctx.px(2.0).max(1) as u32);

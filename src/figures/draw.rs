@@ -359,7 +359,8 @@ pub(super) fn draw_path<DB: DrawingBackend>(
     }
     let style = color.stroke_width(ctx.px(width).max(1) as u32);
     if dashed {
-        root.draw(&plotters::element::DashedPathElement::new(pts.to_vec(), ctx.px(10.0), ctx.px(6.0), style)).map_err(err)
+        root.draw(&plotters::element::DashedPathElement::new(pts.to_vec(), ctx.px(10.0), ctx.px(6.0), style))
+            .map_err(err)
     } else {
         root.draw(&PathElement::new(pts.to_vec(), style)).map_err(err)
     }
@@ -400,8 +401,11 @@ pub(super) fn draw_legend<DB: DrawingBackend>(root: &Area<DB>, items: &[LegendIt
     let rows = items.len() as i32;
     let frame = PxRect { x0: r.x0 + ctx.px(8.0), y0: r.y0, x1: r.x1, y1: (r.y0 + rows * row + 2 * pad).min(r.y1) };
     root.draw(&Rectangle::new([(frame.x0, frame.y0), (frame.x1, frame.y1)], WHITE.filled())).map_err(err)?;
-    root.draw(&Rectangle::new([(frame.x0, frame.y0), (frame.x1, frame.y1)], GRID.stroke_width(ctx.px(1.0).max(1) as u32)))
-        .map_err(err)?;
+    root.draw(&Rectangle::new(
+        [(frame.x0, frame.y0), (frame.x1, frame.y1)],
+        GRID.stroke_width(ctx.px(1.0).max(1) as u32),
+    ))
+    .map_err(err)?;
     let text_x = frame.x0 + pad + ctx.px(SWATCH + 10.0);
     let max_text = frame.x1 - pad - text_x;
     for (i, item) in items.iter().enumerate() {
@@ -434,7 +438,7 @@ pub(super) enum XAxis<'a> {
     /// Numeric ticks.
     Numeric,
     /// One category label under each integer position 0..n, wrapped onto lines; the frame reserves their height.
-    Categories(&'a [Vec<String>], TextStyle<'static>),
+    Categories(&'a [Vec<String>], Box<TextStyle<'static>>),
 }
 
 /// Category labels wrapped to the slot width `slot`: the lines of each label and the font they fit in.

@@ -39,7 +39,12 @@ pub(super) fn draw<DB: DrawingBackend>(
     let grid_w_max = body.w() - row_w - ctx.px(16.0) - bar_col;
     let cell_w = (grid_w_max / n_cols as i32).min(ctx.px(150.0)).max(1);
     let slot = cell_w - ctx.px(6.0);
-    let (col_lines, col_style) = category_lines(root, &(0..n_cols).map(|c| columns.get(c).cloned().unwrap_or_default()).collect::<Vec<_>>(), slot, ctx);
+    let (col_lines, col_style) = category_lines(
+        root,
+        &(0..n_cols).map(|c| columns.get(c).cloned().unwrap_or_default()).collect::<Vec<_>>(),
+        slot,
+        ctx,
+    );
     let col_line_h = measure(root, "Ag", &col_style).1 + ctx.px(3.0);
     let col_h = col_lines.iter().map(Vec::len).max().unwrap_or(1) as i32 * col_line_h + ctx.px(10.0);
     let cell_h = ((body.h() - col_h - ctx.px(10.0)) / n_rows as i32).min(ctx.px(64.0)).max(1);
@@ -58,9 +63,9 @@ pub(super) fn draw<DB: DrawingBackend>(
         cell_font -= 1.0;
     }
     let sep = WHITE.stroke_width(ctx.px(1.0).max(1) as u32);
-    for r in 0..n_rows {
+    for (r, row_label) in row_labels.iter().enumerate() {
         let y0 = gy0 + r as i32 * cell_h;
-        text(root, &row_labels[r], &label_style, (gx0 - ctx.px(10.0), y0 + cell_h / 2), HPos::Right, VPos::Center)?;
+        text(root, row_label, &label_style, (gx0 - ctx.px(10.0), y0 + cell_h / 2), HPos::Right, VPos::Center)?;
         for c in 0..n_cols {
             let x0 = gx0 + c as i32 * cell_w;
             let v = values.get(r).and_then(|row| row.get(c)).copied().flatten().filter(|v| v.is_finite());
@@ -77,7 +82,14 @@ pub(super) fn draw<DB: DrawingBackend>(
     for (c, ls) in col_lines.iter().enumerate() {
         let x = gx0 + c as i32 * cell_w + cell_w / 2;
         for (k, l) in ls.iter().enumerate() {
-            text(root, l, &col_style, (x, gy0 + grid_h + ctx.px(8.0) + k as i32 * col_line_h), HPos::Center, VPos::Top)?;
+            text(
+                root,
+                l,
+                &col_style,
+                (x, gy0 + grid_h + ctx.px(8.0) + k as i32 * col_line_h),
+                HPos::Center,
+                VPos::Top,
+            )?;
         }
     }
 
@@ -93,17 +105,24 @@ pub(super) fn draw<DB: DrawingBackend>(
         let t0 = i as f64 / steps as f64;
         let ya = by0 + ((1.0 - t0) * bar_h as f64).round() as i32;
         let yb = by0 + ((1.0 - (i + 1) as f64 / steps as f64) * bar_h as f64).round() as i32;
-        root.draw(&Rectangle::new([(bx0, yb), (bx0 + bw, ya)], viridis(t0 + 0.5 / steps as f64).filled())).map_err(err)?;
+        root.draw(&Rectangle::new([(bx0, yb), (bx0 + bw, ya)], viridis(t0 + 0.5 / steps as f64).filled()))
+            .map_err(err)?;
     }
     root.draw(&Rectangle::new([(bx0, by0), (bx0 + bw, by0 + bar_h)], MUTED.stroke_width(ctx.px(1.0).max(1) as u32)))
         .map_err(err)?;
     for t in [0.0, 0.25, 0.5, 0.75, 1.0] {
         let y = by0 + ((1.0 - t) * bar_h as f64).round() as i32;
-        root.draw(&PathElement::new(vec![(bx0 + bw, y), (bx0 + bw + ctx.px(6.0), y)], MUTED.stroke_width(ctx.px(1.0).max(1) as u32)))
-            .map_err(err)?;
+        root.draw(&PathElement::new(
+            vec![(bx0 + bw, y), (bx0 + bw + ctx.px(6.0), y)],
+            MUTED.stroke_width(ctx.px(1.0).max(1) as u32),
+        ))
+        .map_err(err)?;
         text(root, &fixed(t, 2), &label_style, (bx0 + bw + ctx.px(10.0), y), HPos::Left, VPos::Center)?;
     }
-    if values.iter().take(n_rows).any(|row| (0..n_cols).any(|c| row.get(c).copied().flatten().is_none_or(|v| !v.is_finite())))
+    if values
+        .iter()
+        .take(n_rows)
+        .any(|row| (0..n_cols).any(|c| row.get(c).copied().flatten().is_none_or(|v| !v.is_finite())))
         || values.len() < n_rows
     {
         let y = by0 + bar_h + ctx.px(28.0);

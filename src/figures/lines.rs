@@ -28,9 +28,9 @@ pub(super) fn draw<DB: DrawingBackend>(
     let yr = if y_range.0.is_finite() && y_range.1.is_finite() && y_range.0 < y_range.1 {
         y_range.0..y_range.1
     } else {
-        let ys = series.iter().flat_map(|s| {
-            s.points.iter().filter(|p| finite(p)).flat_map(|p| [Some(p.y), p.lo, p.hi]).flatten()
-        });
+        let ys = series
+            .iter()
+            .flat_map(|s| s.points.iter().filter(|p| finite(p)).flat_map(|p| [Some(p.y), p.lo, p.hi]).flatten());
         let (lo, hi) = min_max(ys).unwrap_or((0.0, 1.0));
         padded(lo, hi, 0.06)
     };
@@ -88,7 +88,8 @@ pub(super) fn draw<DB: DrawingBackend>(
     }
     // Error bars of several series at the same x would hide each other: shift each series a few pixels sideways.
     let n_series = sorted.iter().filter(|p| !p.is_empty()).count();
-    let dodge = |i: usize| if band || n_series < 2 { 0 } else { ctx.px(7.0 * (i as f64 - (series.len() - 1) as f64 / 2.0)) };
+    let dodge =
+        |i: usize| if band || n_series < 2 { 0 } else { ctx.px(7.0 * (i as f64 - (series.len() - 1) as f64 / 2.0)) };
     for (i, pts) in sorted.iter().enumerate() {
         let c = color(i).to_rgba();
         let dx = dodge(i);

@@ -40,8 +40,10 @@ pub(super) fn draw<DB: DrawingBackend>(
     let label_h = measure(root, "Ag", &label_style).1;
     let angle = |k: usize| -PI / 2.0 + 2.0 * PI * k as f64 / n as f64;
     // The spokes' extent on the unit circle (a full circle for fewer than three axes), to center and size the web.
-    let (min_c, max_c) = if n >= 3 { min_max((0..n).map(|k| angle(k).cos())).unwrap_or((-1.0, 1.0)) } else { (-1.0, 1.0) };
-    let (min_s, max_s) = if n >= 3 { min_max((0..n).map(|k| angle(k).sin())).unwrap_or((-1.0, 1.0)) } else { (-1.0, 1.0) };
+    let (min_c, max_c) =
+        if n >= 3 { min_max((0..n).map(|k| angle(k).cos())).unwrap_or((-1.0, 1.0)) } else { (-1.0, 1.0) };
+    let (min_s, max_s) =
+        if n >= 3 { min_max((0..n).map(|k| angle(k).sin())).unwrap_or((-1.0, 1.0)) } else { (-1.0, 1.0) };
     let room_w = (plot.w() - 2 * (label_w + ctx.px(24.0))) as f64;
     let room_h = (plot.h() - 2 * (label_h + ctx.px(24.0))) as f64;
     let radius = (room_w / (max_c - min_c)).min(room_h / (max_s - min_s)).max(ctx.px(40.0) as f64).round() as i32;
@@ -71,8 +73,20 @@ pub(super) fn draw<DB: DrawingBackend>(
         let (c, s) = (angle(k).cos(), angle(k).sin());
         let gap = ctx.px(12.0);
         let pos = (x + (gap as f64 * c).round() as i32, y + (gap as f64 * s).round() as i32);
-        let hp = if c > 0.3 { HPos::Left } else if c < -0.3 { HPos::Right } else { HPos::Center };
-        let vp = if s > 0.3 { VPos::Top } else if s < -0.3 { VPos::Bottom } else { VPos::Center };
+        let hp = if c > 0.3 {
+            HPos::Left
+        } else if c < -0.3 {
+            HPos::Right
+        } else {
+            HPos::Center
+        };
+        let vp = if s > 0.3 {
+            VPos::Top
+        } else if s < -0.3 {
+            VPos::Bottom
+        } else {
+            VPos::Center
+        };
         text(root, label, &label_style, pos, hp, vp)?;
     }
     for ring in [0.25, 0.5, 0.75, 1.0] {

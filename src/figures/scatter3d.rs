@@ -8,7 +8,10 @@ use plotters::style::text_anchor::{HPos, VPos};
 
 use super::draw::*;
 
-type Group = (String, Vec<(f64, f64, f64)>);
+use super::Group3d as Group;
+
+/// A point on a cube edge at parameter t in [0, 1].
+type Edge<'a> = Box<dyn Fn(f64) -> (i32, i32) + 'a>;
 
 /// Orthographic view: azimuth and elevation in radians.
 const AZIMUTH: f64 = 0.75;
@@ -39,7 +42,12 @@ pub(super) fn draw<DB: DrawingBackend>(
     // Axis ranges: [0, 1] unless the data leave it.
     let range = |f: fn(&(f64, f64, f64)) -> f64| {
         let (lo, hi) = min_max(all.iter().map(|(_, p)| f(p))).unwrap_or((0.0, 1.0));
-        if lo >= 0.0 && hi <= 1.0 { (0.0, 1.0) } else { let r = padded(lo, hi, 0.05); (r.start, r.end) }
+        if lo >= 0.0 && hi <= 1.0 {
+            (0.0, 1.0)
+        } else {
+            let r = padded(lo, hi, 0.05);
+            (r.start, r.end)
+        }
     };
     let ranges = [range(|p| p.0), range(|p| p.1), range(|p| p.2)];
     let norm = |k: usize, v: f64| (v - ranges[k].0) / (ranges[k].1 - ranges[k].0) - 0.5;
@@ -47,19 +55,33 @@ pub(super) fn draw<DB: DrawingBackend>(
     let items: Vec<LegendItem> = groups
         .iter()
         .enumerate()
-        .map(|(i, (label, _))| LegendItem { label: label.clone(), color: color(i), marker: Some(marker(i)), line: None, patch: false })
+        .map(|(i, (label, _))| LegendItem {
+            label: label.clone(),
+            color: color(i),
+            marker: Some(marker(i)),
+            line: None,
+            patch: false,
+        })
         .collect();
     let lw = legend_width(root, &items, body, ctx);
     let plot = PxRect { x1: body.x1 - lw, ..body };
 
     // Fit the projected cube into the plot, leaving room for ticks and titles.
-    let corners: Vec<(f64, f64, f64)> =
-        (0..8).map(|i| view(if i & 1 == 0 { -0.5 } else { 0.5 }, if i & 2 == 0 { -0.5 } else { 0.5 }, if i & 4 == 0 { -0.5 } else { 0.5 })).collect();
+    let corners: Vec<(f64, f64, f64)> = (0..8)
+        .map(|i| {
+            view(
+                if i & 1 == 0 { -0.5 } else { 0.5 },
+                if i & 2 == 0 { -0.5 } else { 0.5 },
+                if i & 4 == 0 { -0.5 } else { 0.5 },
+            )
+        })
+        .collect();
     let (min_x, max_x) = min_max(corners.iter().map(|c| c.0)).unwrap_or((-1.0, 1.0));
     let (min_y, max_y) = min_max(corners.iter().map(|c| c.1)).unwrap_or((-1.0, 1.0));
     // Room: tick labels and titles at the sides and bottom, the vertical axis title on top.
     let (side, top, bottom) = (ctx.px(150.0) as f64, ctx.px(50.0) as f64, ctx.px(100.0) as f64);
-    let scale = ((plot.w() as f64 - 2.0 * side) / (max_x - min_x)).min((plot.h() as f64 - top - bottom) / (max_y - min_y));
+    let scale =
+        ((plot.w() as f64 - 2.0 * side) / (max_x - min_x)).min((plot.h() as f64 - top - bottom) / (max_y - min_y));
     let ox = (plot.x0 + plot.x1) as f64 / 2.0 - (min_x + max_x) / 2.0 * scale;
     let oy = plot.y0 as f64 + top + (plot.h() as f64 - top - bottom) / 2.0 + (min_y + max_y) / 2.0 * scale;
     let px = |u: f64, v: f64, w: f64| {
@@ -117,16 +139,27 @@ pub(super) fn draw<DB: DrawingBackend>(
     };
     let anchor = |d: (f64, f64)| {
         (
-            if d.0 > 0.35 { HPos::Left } else if d.0 < -0.35 { HPos::Right } else { HPos::Center },
-            if d.1 > 0.35 { VPos::Top } else if d.1 < -0.35 { VPos::Bottom } else { VPos::Center },
+            if d.0 > 0.35 {
+                HPos::Left
+            } else if d.0 < -0.35 {
+                HPos::Right
+            } else {
+                HPos::Center
+            },
+            if d.1 > 0.35 {
+                VPos::Top
+            } else if d.1 < -0.35 {
+                VPos::Bottom
+            } else {
+                VPos::Center
+            },
         )
     };
-    let shift = |p: (i32, i32), d: (f64, f64), by: f64| (p.0 + (d.0 * by).round() as i32, p.1 + (d.1 * by).round() as i32);
+    let shift =
+        |p: (i32, i32), d: (f64, f64), by: f64| (p.0 + (d.0 * by).round() as i32, p.1 + (d.1 * by).round() as i32);
     // (axis, edge point at parameter t)
-    let floor_edges: [(usize, Box<dyn Fn(f64) -> (i32, i32)>); 2] = [
-        (0, Box::new(|t| px(t - 0.5, v_front, -0.5))),
-        (1, Box::new(|t| px(u_front, t - 0.5, -0.5))),
-    ];
+    let floor_edges: [(usize, Edge<'_>); 2] =
+        [(0, Box::new(|t| px(t - 0.5, v_front, -0.5))), (1, Box::new(|t| px(u_front, t - 0.5, -0.5)))];
     for (k, at) in &floor_edges {
         let mid = at(0.5);
         let d = outward(mid);
@@ -174,8 +207,11 @@ pub(super) fn draw<DB: DrawingBackend>(
     pts.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
     for (_, g, (u, v, w)) in &pts {
         let c = color(*g);
-        root.draw(&PathElement::new(vec![px(*u, *v, *w), px(*u, *v, -0.5)], c.mix(0.35).stroke_width(ctx.px(1.0).max(1) as u32)))
-            .map_err(err)?;
+        root.draw(&PathElement::new(
+            vec![px(*u, *v, *w), px(*u, *v, -0.5)],
+            c.mix(0.35).stroke_width(ctx.px(1.0).max(1) as u32),
+        ))
+        .map_err(err)?;
     }
     for (_, g, (u, v, w)) in &pts {
         draw_marker(root, px(*u, *v, *w), marker(*g), ctx.s * 6.5, color(*g).mix(0.9), ctx)?;

@@ -103,15 +103,18 @@ fn samples() -> Vec<Figure> {
     let fit = Figure::new(
         "fit_trust_risk",
         "Fitted trust-risk curves (AgentScope)",
-        Chart::Lines { series: fit_series, band: true, x_label: tau_axis.clone(), y_label: oer_axis.clone(), y_range: (0.0, 1.0) },
+        Chart::Lines {
+            series: fit_series,
+            band: true,
+            x_label: tau_axis.clone(),
+            y_label: oer_axis.clone(),
+            y_range: (0.0, 1.0),
+        },
     )
     .with_subtitle("Shaded: 95 % confidence band");
 
-    let systems: Vec<(&str, &str)> = MODELS
-        .iter()
-        .map(|m| ("AgentScope", *m))
-        .chain([("AutoGen", "DeepSeek"), ("LangGraph", "DeepSeek")])
-        .collect();
+    let systems: Vec<(&str, &str)> =
+        MODELS.iter().map(|m| ("AgentScope", *m)).chain([("AutoGen", "DeepSeek"), ("LangGraph", "DeepSeek")]).collect();
     let ad_var = |f: &str, m: &str| {
         let v: Vec<f64> = rows_of(&rows, f, m)
             .map(|r| {
@@ -160,7 +163,9 @@ fn samples() -> Vec<Figure> {
             axes: TAUS.iter().map(|t| format!("τ = {t}")).collect(),
             series: MODELS
                 .iter()
-                .map(|m| (m.to_string(), oer_series(&rows, "AgentScope", m, m, false).points.iter().map(|p| p.y).collect()))
+                .map(|m| {
+                    (m.to_string(), oer_series(&rows, "AgentScope", m, m, false).points.iter().map(|p| p.y).collect())
+                })
                 .collect(),
         },
     );
@@ -171,7 +176,9 @@ fn samples() -> Vec<Figure> {
         Chart::Scatter3d {
             groups: FRAMEWORKS
                 .iter()
-                .map(|f| (f.to_string(), rows_of(&rows, f, "DeepSeek").map(|r| (r.oer[0], r.oer[1], r.oer[2])).collect()))
+                .map(|f| {
+                    (f.to_string(), rows_of(&rows, f, "DeepSeek").map(|r| (r.oer[0], r.oer[1], r.oer[2])).collect())
+                })
                 .collect(),
             axis_labels: ["OER(τ=0.1)".to_string(), "OER(τ=0.5)".to_string(), "OER(τ=0.9)".to_string()],
         },
@@ -261,8 +268,16 @@ fn expected_texts(fig: &Figure) -> Vec<String> {
 fn svg_texts(svg: &str) -> Vec<String> {
     svg.split("<text")
         .skip(1)
-        .filter_map(|t| t.split_once('>').and_then(|(_, rest)| rest.split_once("</text>")).map(|(s, _)| s.trim().to_string()))
-        .map(|s| s.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&apos;", "'").replace("&amp;", "&"))
+        .filter_map(|t| {
+            t.split_once('>').and_then(|(_, rest)| rest.split_once("</text>")).map(|(s, _)| s.trim().to_string())
+        })
+        .map(|s| {
+            s.replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&quot;", "\"")
+                .replace("&apos;", "'")
+                .replace("&amp;", "&")
+        })
         .collect()
 }
 
@@ -295,7 +310,10 @@ fn snapshot_dir() -> PathBuf {
 #[test]
 fn svg_matches_committed_snapshots() {
     let update = std::env::var("TVP_UPDATE_SNAPSHOTS").is_ok_and(|v| v == "1");
-    for fig in samples().into_iter().filter(|f| ["fig3_oer_by_framework", "fig4_ad_by_system", "heatmap_qwen"].contains(&f.stem.as_str())) {
+    for fig in samples()
+        .into_iter()
+        .filter(|f| ["fig3_oer_by_framework", "fig4_ad_by_system", "heatmap_qwen"].contains(&f.stem.as_str()))
+    {
         let path = snapshot_dir().join(format!("{}.svg", fig.stem));
         let fresh = svg(&fig).unwrap();
         if update {
@@ -304,7 +322,11 @@ fn svg_matches_committed_snapshots() {
         }
         let committed = std::fs::read_to_string(&path)
             .unwrap_or_else(|e| panic!("{}: {e}; run with TVP_UPDATE_SNAPSHOTS=1 to create it", path.display()));
-        assert!(committed == fresh, "{} differs from the fresh render; TVP_UPDATE_SNAPSHOTS=1 rewrites it", path.display());
+        assert!(
+            committed == fresh,
+            "{} differs from the fresh render; TVP_UPDATE_SNAPSHOTS=1 rewrites it",
+            path.display()
+        );
     }
 }
 
@@ -355,7 +377,13 @@ fn decode_png(bytes: &[u8]) -> (usize, usize, usize, Vec<u8>) {
                 4 => {
                     let p = a + b - c;
                     let (pa, pb, pc) = ((p - a).abs(), (p - b).abs(), (p - c).abs());
-                    if pa <= pb && pa <= pc { a } else if pb <= pc { b } else { c }
+                    if pa <= pb && pa <= pc {
+                        a
+                    } else if pb <= pc {
+                        b
+                    } else {
+                        c
+                    }
                 }
                 f => panic!("filter {f}"),
             };
@@ -409,7 +437,12 @@ fn empty_figures() -> Vec<Figure> {
         Chart::Scatter3d { groups: vec![], axis_labels: [s(), s(), s()] },
         Chart::Tradeoff { series: vec![], x_label: s(), y_label: s() },
         Chart::Heatmap { rows: vec![], columns: vec![], values: vec![], value_label: s() },
-        Chart::Heatmap { rows: vec!["r".into()], columns: vec!["c".into()], values: vec![vec![None]], value_label: s() },
+        Chart::Heatmap {
+            rows: vec!["r".into()],
+            columns: vec!["c".into()],
+            values: vec![vec![None]],
+            value_label: s(),
+        },
     ]
     .into_iter()
     .enumerate()
@@ -452,10 +485,23 @@ fn nan_and_missing_values_are_skipped() {
             series: vec![("s".into(), vec![(n, None), (0.3, Some((n, 0.4))), (0.9, None)])],
             y_label: "y".into(),
         },
-        Chart::Boxes { categories: vec![("a".into(), vec![n, 0.1, 0.2, inf, 0.9]), ("b".into(), vec![n])], y_label: "y".into() },
-        Chart::Radar { axes: vec!["a".into(), "b".into(), "c".into()], series: vec![("s".into(), vec![0.5, n, 2.0, 0.3])] },
-        Chart::Scatter3d { groups: vec![("g".into(), vec![(n, 0.1, 0.2), (0.3, 0.4, 0.5)])], axis_labels: ["a".into(), "b".into(), "c".into()] },
-        Chart::Tradeoff { series: vec![("s".into(), vec![(n, 0.1, "τ=0.1".into()), (0.2, 0.3, "τ=0.5".into())])], x_label: "x".into(), y_label: "y".into() },
+        Chart::Boxes {
+            categories: vec![("a".into(), vec![n, 0.1, 0.2, inf, 0.9]), ("b".into(), vec![n])],
+            y_label: "y".into(),
+        },
+        Chart::Radar {
+            axes: vec!["a".into(), "b".into(), "c".into()],
+            series: vec![("s".into(), vec![0.5, n, 2.0, 0.3])],
+        },
+        Chart::Scatter3d {
+            groups: vec![("g".into(), vec![(n, 0.1, 0.2), (0.3, 0.4, 0.5)])],
+            axis_labels: ["a".into(), "b".into(), "c".into()],
+        },
+        Chart::Tradeoff {
+            series: vec![("s".into(), vec![(n, 0.1, "τ=0.1".into()), (0.2, 0.3, "τ=0.5".into())])],
+            x_label: "x".into(),
+            y_label: "y".into(),
+        },
         Chart::Heatmap {
             rows: vec!["r1".into()],
             columns: vec!["c1".into(), "c2".into(), "c3".into()],
@@ -499,4 +545,3 @@ fn long_labels_wrap_at_separators() {
     assert_eq!(lines, vec!["AgentScope-".to_string(), "DeepSeek".to_string()]);
     assert_eq!(wrap(&root, "GPT", &style, 110), vec!["GPT".to_string()]);
 }
-

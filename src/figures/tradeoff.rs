@@ -7,7 +7,7 @@ use plotters::style::text_anchor::{HPos, VPos};
 
 use super::draw::*;
 
-type TradeoffSeries = (String, Vec<(f64, f64, String)>);
+use super::TradeoffSeries;
 
 pub(super) fn draw<DB: DrawingBackend>(
     root: &Area<DB>,
@@ -21,7 +21,8 @@ pub(super) fn draw<DB: DrawingBackend>(
     let Some((x_lo, x_hi)) = min_max(series.iter().flat_map(|(_, ps)| ps.iter().filter(ok).map(|p| p.0))) else {
         return Ok(false);
     };
-    let (y_lo, y_hi) = min_max(series.iter().flat_map(|(_, ps)| ps.iter().filter(ok).map(|p| p.1))).unwrap_or((0.0, 1.0));
+    let (y_lo, y_hi) =
+        min_max(series.iter().flat_map(|(_, ps)| ps.iter().filter(ok).map(|p| p.1))).unwrap_or((0.0, 1.0));
     let xr = padded(x_lo, x_hi, 0.1);
     let yr = padded(y_lo, y_hi, 0.1);
 
@@ -113,15 +114,15 @@ pub(super) fn draw<DB: DrawingBackend>(
                 let clash: i64 = taken.iter().map(|t| t.overlap(b)).sum();
                 clash + if pr.contains(b) { 0 } else { 1_000_000 }
             };
-            let best = candidates
-                .iter()
-                .map(|(a, hp, vp)| (boxed(*a, *hp, *vp), *a, *hp, *vp))
-                .min_by_key(|(b, ..)| cost(b))
-                .map(|(b, a, hp, vp)| (b, a, hp, vp));
+            let best =
+                candidates.iter().map(|(a, hp, vp)| (boxed(*a, *hp, *vp), *a, *hp, *vp)).min_by_key(|(b, ..)| cost(b));
             if let Some((b, a, hp, vp)) = best {
                 let pad = ctx.px(2.0);
-                root.draw(&Rectangle::new([(b.x0 - pad, b.y0 - pad), (b.x1 + pad, b.y1 + pad)], WHITE.mix(0.85).filled()))
-                    .map_err(err)?;
+                root.draw(&Rectangle::new(
+                    [(b.x0 - pad, b.y0 - pad), (b.x1 + pad, b.y1 + pad)],
+                    WHITE.mix(0.85).filled(),
+                ))
+                .map_err(err)?;
                 text(root, label, &style, a, hp, vp)?;
                 taken.push(b);
             }
