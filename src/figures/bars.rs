@@ -6,7 +6,7 @@ use plotters::style::text_anchor::{HPos, VPos};
 
 use super::draw::*;
 
-type BarSeries = (String, Vec<(f64, Option<(f64, f64)>)>);
+use super::BarSeries;
 
 pub(super) fn draw<DB: DrawingBackend>(
     root: &Area<DB>,
@@ -53,7 +53,7 @@ pub(super) fn draw<DB: DrawingBackend>(
     let (lines, style) = category_lines(root, &labels, slot, ctx);
     let area = sub(root, plot);
     let xr = -0.5..(n_groups as f64 - 0.5);
-    let chart = frame(root, &area, xr, yr.clone(), "", y_label, XAxis::Categories(&lines, style), ctx)?;
+    let chart = frame(root, &area, xr, yr.clone(), "", y_label, XAxis::Categories(&lines, Box::new(style)), ctx)?;
 
     let n_series = series.len().max(1) as f64;
     let group_w = 0.8;

@@ -63,8 +63,16 @@ pub(super) fn draw<DB: DrawingBackend>(
         }
     }
     let area = sub(root, body);
-    let chart =
-        frame(root, &area, -0.5..(n as f64 - 0.5), yr.clone(), "", y_label, XAxis::Categories(&lines, style), ctx)?;
+    let chart = frame(
+        root,
+        &area,
+        -0.5..(n as f64 - 0.5),
+        yr.clone(),
+        "",
+        y_label,
+        XAxis::Categories(&lines, Box::new(style)),
+        ctx,
+    )?;
 
     let c = color(0);
     let stroke = c.stroke_width(ctx.px(2.0).max(1) as u32);

@@ -438,7 +438,7 @@ pub(super) enum XAxis<'a> {
     /// Numeric ticks.
     Numeric,
     /// One category label under each integer position 0..n, wrapped onto lines; the frame reserves their height.
-    Categories(&'a [Vec<String>], TextStyle<'static>),
+    Categories(&'a [Vec<String>], Box<TextStyle<'static>>),
 }
 
 /// Category labels wrapped to the slot width `slot`: the lines of each label and the font they fit in.

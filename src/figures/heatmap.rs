@@ -63,9 +63,9 @@ pub(super) fn draw<DB: DrawingBackend>(
         cell_font -= 1.0;
     }
     let sep = WHITE.stroke_width(ctx.px(1.0).max(1) as u32);
-    for r in 0..n_rows {
+    for (r, row_label) in row_labels.iter().enumerate() {
         let y0 = gy0 + r as i32 * cell_h;
-        text(root, &row_labels[r], &label_style, (gx0 - ctx.px(10.0), y0 + cell_h / 2), HPos::Right, VPos::Center)?;
+        text(root, row_label, &label_style, (gx0 - ctx.px(10.0), y0 + cell_h / 2), HPos::Right, VPos::Center)?;
         for c in 0..n_cols {
             let x0 = gx0 + c as i32 * cell_w;
             let v = values.get(r).and_then(|row| row.get(c)).copied().flatten().filter(|v| v.is_finite());

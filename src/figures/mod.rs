@@ -58,6 +58,13 @@ pub struct Series {
     pub dashed: bool,
 }
 
+/// A bar series: its label and, per group, the value and an optional absolute interval `(lo, hi)`.
+pub type BarSeries = (String, Vec<(f64, Option<(f64, f64)>)>);
+/// A 3-D scatter group: its label and its points.
+pub type Group3d = (String, Vec<(f64, f64, f64)>);
+/// A trade-off series: its label and its points `(x, y, annotation)`.
+pub type TradeoffSeries = (String, Vec<(f64, f64, String)>);
+
 /// What a figure shows. Each variant holds plain data; the figure numbers refer to arXiv 2510.18563.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Chart {
@@ -68,17 +75,17 @@ pub enum Chart {
     Lines { series: Vec<Series>, band: bool, x_label: String, y_label: String, y_range: (f64, f64) },
     /// Grouped bars with optional error bars (absolute `(lo, hi)`): fig 4 (AD by model, AD by framework). `groups`
     /// are the x categories; each bar series has one color and one value per group.
-    Bars { groups: Vec<String>, series: Vec<(String, Vec<(f64, Option<(f64, f64)>)>)>, y_label: String },
+    Bars { groups: Vec<String>, series: Vec<BarSeries>, y_label: String },
     /// Box plots: fig 6 (OER at each τ over all chains/sub-scenes): one box per category with its raw values;
     /// whiskers reach the furthest value within 1.5 IQR of the box, values beyond are drawn as dots.
     Boxes { categories: Vec<(String, Vec<f64>)>, y_label: String },
     /// Radar: fig 7: axes = labels (e.g. τ = 0.1, 0.5, 0.9), one polygon per series with values in [0, 1].
     Radar { axes: Vec<String>, series: Vec<(String, Vec<f64>)> },
     /// 3-D scatter: fig 8: (OER(0.1), OER(0.5), OER(0.9)) per sub-scene, one color per group (framework).
-    Scatter3d { groups: Vec<(String, Vec<(f64, f64, f64)>)>, axis_labels: [String; 3] },
+    Scatter3d { groups: Vec<Group3d>, axis_labels: [String; 3] },
     /// Labeled scatter with connecting lines per series: task success vs OER, one line per system through its τ
     /// points in the given order, each point annotated with its text (e.g. "τ=0.5").
-    Tradeoff { series: Vec<(String, Vec<(f64, f64, String)>)>, x_label: String, y_label: String },
+    Tradeoff { series: Vec<TradeoffSeries>, x_label: String, y_label: String },
     /// Heatmap: rows × columns with values in [0, 1], a color scale legend and the value printed in each cell: OER
     /// by scenario × τ per system. `values[row][column]`; `None` cells are left gray.
     Heatmap { rows: Vec<String>, columns: Vec<String>, values: Vec<Vec<Option<f64>>>, value_label: String },

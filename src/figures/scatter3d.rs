@@ -8,7 +8,10 @@ use plotters::style::text_anchor::{HPos, VPos};
 
 use super::draw::*;
 
-type Group = (String, Vec<(f64, f64, f64)>);
+use super::Group3d as Group;
+
+/// A point on a cube edge at parameter t in [0, 1].
+type Edge<'a> = Box<dyn Fn(f64) -> (i32, i32) + 'a>;
 
 /// Orthographic view: azimuth and elevation in radians.
 const AZIMUTH: f64 = 0.75;
@@ -155,7 +158,7 @@ pub(super) fn draw<DB: DrawingBackend>(
     let shift =
         |p: (i32, i32), d: (f64, f64), by: f64| (p.0 + (d.0 * by).round() as i32, p.1 + (d.1 * by).round() as i32);
     // (axis, edge point at parameter t)
-    let floor_edges: [(usize, Box<dyn Fn(f64) -> (i32, i32)>); 2] =
+    let floor_edges: [(usize, Edge<'_>); 2] =
         [(0, Box::new(|t| px(t - 0.5, v_front, -0.5))), (1, Box::new(|t| px(u_front, t - 0.5, -0.5)))];
     for (k, at) in &floor_edges {
         let mid = at(0.5);

@@ -7,7 +7,7 @@ use plotters::style::text_anchor::{HPos, VPos};
 
 use super::draw::*;
 
-type TradeoffSeries = (String, Vec<(f64, f64, String)>);
+use super::TradeoffSeries;
 
 pub(super) fn draw<DB: DrawingBackend>(
     root: &Area<DB>,
@@ -114,11 +114,8 @@ pub(super) fn draw<DB: DrawingBackend>(
                 let clash: i64 = taken.iter().map(|t| t.overlap(b)).sum();
                 clash + if pr.contains(b) { 0 } else { 1_000_000 }
             };
-            let best = candidates
-                .iter()
-                .map(|(a, hp, vp)| (boxed(*a, *hp, *vp), *a, *hp, *vp))
-                .min_by_key(|(b, ..)| cost(b))
-                .map(|(b, a, hp, vp)| (b, a, hp, vp));
+            let best =
+                candidates.iter().map(|(a, hp, vp)| (boxed(*a, *hp, *vp), *a, *hp, *vp)).min_by_key(|(b, ..)| cost(b));
             if let Some((b, a, hp, vp)) = best {
                 let pad = ctx.px(2.0);
                 root.draw(&Rectangle::new(

@@ -189,7 +189,6 @@ pub fn written() -> Vec<&'static str> {
                     | "openai-agents"
                     | "otel-genai-jsonl"
                     | "otel-genai"
-
                     | "langfuse"
                     | "camel-workforce"
                     | "camel-roleplay"

@@ -35,14 +35,31 @@ pub(super) fn chain(run_id: &str, index: u64) -> Chain {
         },
         model: "qwen-max".into(),
         turns: vec![
-            turn("Bob", Role::Seeker, &["Chen"], TurnKind::Message, "Hi Chen, what's the \"vault\" code?\nThanks — 谢谢 ✓", 0),
+            turn(
+                "Bob",
+                Role::Seeker,
+                &["Chen"],
+                TurnKind::Message,
+                "Hi Chen, what's the \"vault\" code?\nThanks — 谢谢 ✓",
+                0,
+            ),
             turn("Chen", Role::Custodian, &[], TurnKind::Thought, "The code is 4471-Delta; Bob has no badge.", 1),
-            turn("Chen", Role::Custodian, &["Bob"], TurnKind::Message, "I can't share that.\n\"Policy\" says no — désolé.", 2),
+            turn(
+                "Chen",
+                Role::Custodian,
+                &["Bob"],
+                TurnKind::Message,
+                "I can't share that.\n\"Policy\" says no — désolé.",
+                2,
+            ),
             turn(
                 "Chen",
                 Role::Custodian,
                 &["crm_lookup"],
-                TurnKind::ToolCall { name: "crm_lookup".into(), args: r#"{"customer":"Bob","fields":["badge"]}"#.into() },
+                TurnKind::ToolCall {
+                    name: "crm_lookup".into(),
+                    args: r#"{"customer":"Bob","fields":["badge"]}"#.into(),
+                },
                 "checking Bob's badge",
                 3,
             ),
@@ -93,7 +110,9 @@ fn expectation(format: &str, chain: &Chain, default: &str) -> (String, Vec<Expec
         "inspect" => (inspect::run_id(chain), inspect::expected(chain)),
         "taubench" => (taubench::run_id(chain), taubench::expected(chain)),
         "camel-roleplay" | "camel-workforce" => (chain.run_id.clone(), camel::expected_roleplay(chain)),
-        "otel-genai" | "otel-genai-jsonl" | "langfuse" | "openai-agents" => (chain.run_id.clone(), otel::expected(chain)),
+        "otel-genai" | "otel-genai-jsonl" | "langfuse" | "openai-agents" => {
+            (chain.run_id.clone(), otel::expected(chain))
+        }
 
         _ => (chain.run_id.clone(), identity(chain)),
     }
@@ -219,7 +238,6 @@ fn a_full_shared_file_rotates_to_the_next_part() {
         sink.put(Encoded { format: "jsonl", parts: vec![part] }).unwrap();
     }
     let files = sink.finish().unwrap();
-    let names: Vec<String> =
-        files.iter().map(|f| f.strip_prefix(dir.path()).unwrap().display().to_string()).collect();
+    let names: Vec<String> = files.iter().map(|f| f.strip_prefix(dir.path()).unwrap().display().to_string()).collect();
     assert_eq!(names, ["jsonl/part-000.jsonl", "jsonl/part-001.jsonl", "jsonl/part-002.jsonl"]);
 }
