@@ -4,9 +4,10 @@
 //! CSV with a header row, or JSON (an array of objects, or `{"runs": [...]}`), with the columns `run_id` or `path`
 //! (at least one per row) and any of `trust`, `backend`, `framework`, `defense`, `scenario_id`, `seed`,
 //! `repetition`, `synthetic`. A run id match wins over a path match; among path globs the first matching row wins.
-//! What the log itself records wins over the manifest, except the framework: adapters only infer it from the file
-//! format, so a manifest's `framework` (the system under test, e.g. a simulated `AgentScope` chain written as
-//! generic JSONL) replaces it.
+//! What the log itself records wins over the manifest, except framework and backend: they name the system under
+//! test, which adapters only infer (from the file format, from the model name), so a manifest's `framework` and
+//! `backend` (e.g. `AgentScope` and `DeepSeek` for a chain whose log says `deepseek-chat` in LangGraph's format)
+//! replace them.
 
 use std::path::Path;
 

@@ -215,8 +215,13 @@ impl<'a> Writer<'a> {
                 let from_log = state.meta.has_condition();
                 let listed = self.manifest.and_then(|m| m.lookup(&run_id, &state.source.display));
                 if let Some(meta) = &listed {
+                    // Framework and backend name the system under test: the manifest's grouping replaces what
+                    // an adapter infers from the file format and the model name.
                     if meta.framework.is_some() {
                         state.meta.framework = meta.framework.clone();
+                    }
+                    if meta.backend.is_some() {
+                        state.meta.backend = meta.backend.clone();
                     }
                     state.meta.fill_from(meta);
                 }
