@@ -126,11 +126,8 @@ fn received_events(chain: &Chain) -> Result<Vec<(String, String, String)>> {
         let Some(message) = oai_message(chain, n, turn) else { continue };
         let ts = ts_space_micros(turn.ts_us);
         let tool = super::tool_of(turn).unwrap_or(MANAGER);
-        let receivers: Vec<&str> = if turn.recipients.is_empty() {
-            vec![tool]
-        } else {
-            turn.recipients.iter().map(String::as_str).collect()
-        };
+        let receivers: Vec<&str> =
+            if turn.recipients.is_empty() { vec![tool] } else { turn.recipients.iter().map(String::as_str).collect() };
         for (k, receiver) in receivers.iter().enumerate() {
             let sender = if k == 0 { turn.speaker.as_str() } else { MANAGER };
             let state = json!({"message": message, "sender": sender, "valid": true});

@@ -198,4 +198,3 @@ pub(super) fn expected_log(chain: &Chain) -> Vec<super::tests::Expected> {
     }
     out
 }
-

@@ -158,48 +158,12 @@ pub fn encode(format: &str, chain: &Chain) -> Result<Encoded> {
         "metagpt-log" => metagpt::encode_log(chain)?,
         "taubench" => taubench::encode(chain)?,
         "camel-workforce" => camel::encode_workforce(chain)?,
+        "camel-model-log" => camel::encode_model_log(chain)?,
         "camel-roleplay" => camel::encode_roleplay(chain)?,
         "jsonl" => jsonl::encode(chain)?,
-        other => {
-            return Err(Error::Internal(format!("the simulator has no writer for the `{other}` format yet")));
-        }
+        other => return Err(Error::Internal(format!("no writer for the `{other}` format"))),
     };
     Ok(Encoded { format: name, parts })
-}
-
-/// The formats [`encode`] can write today (a subset of [`names`] while writers are added).
-pub fn written() -> Vec<&'static str> {
-    names()
-        .into_iter()
-        .filter(|n| {
-            matches!(
-                *n,
-                "agentleak"
-                    | "autogen02-log"
-                    | "autogen02-sqlite"
-                    | "magentic-one"
-                    | "autogen02-chat"
-                    | "autogen04"
-                    | "agentscope"
-                    | "crewai-log"
-                    | "crewai-output"
-                    | "langsmith"
-                    | "langgraph"
-                    | "inspect"
-                    | "openai-agents"
-                    | "otel-genai-jsonl"
-                    | "otel-genai"
-
-                    | "langfuse"
-                    | "camel-workforce"
-                    | "camel-roleplay"
-                    | "metagpt-team"
-                    | "metagpt-log"
-                    | "taubench"
-                    | "jsonl"
-            )
-        })
-        .collect()
 }
 
 // ---- helpers the writers share ----

@@ -86,4 +86,3 @@ pub(super) fn encode(chain: &Chain) -> Result<Vec<Part>> {
     }
     Ok(vec![Part::Append { dir: "openai-agents", prefix: "part", ext: "jsonl", bytes }])
 }
-

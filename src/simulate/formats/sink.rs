@@ -136,7 +136,8 @@ impl Sink {
         };
         if let Some(part) = part {
             let (file, path) = self.create(&format!("{dir}/{prefix}-{part:03}.{ext}"))?;
-            self.shared.insert(key.clone(), Shared { writer: BufWriter::with_capacity(1 << 20, file), path, part, bytes: 0 });
+            self.shared
+                .insert(key.clone(), Shared { writer: BufWriter::with_capacity(1 << 20, file), path, part, bytes: 0 });
         }
         let shared = self.shared.get_mut(&key).ok_or_else(|| Error::Internal(format!("no open file for {key}")))?;
         shared.writer.write_all(bytes).map_err(|source| Error::Write { path: shared.path.clone(), source })?;
@@ -153,7 +154,10 @@ impl Sink {
                     .map_err(|source| Error::Write { path: parent.to_path_buf(), source })?;
             }
             let _ = std::fs::remove_file(&path);
-            let sql_error = |path: &Path, e: rusqlite::Error| Error::Write { path: path.to_path_buf(), source: std::io::Error::other(e) };
+            let sql_error = |path: &Path, e: rusqlite::Error| Error::Write {
+                path: path.to_path_buf(),
+                source: std::io::Error::other(e),
+            };
             let connection = Connection::open(&path).map_err(|e| sql_error(&path, e))?;
             connection
                 .execute_batch(&format!("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; {SQLITE_SCHEMA} BEGIN"))
