@@ -90,7 +90,7 @@ pub enum Part {
     /// Whole records appended to the shared file `<dir>/<prefix>-NNN.<ext>` (many chains per file). `header` opens
     /// each chain's records where the format needs one (a logging session header), and is part of `bytes` already.
     Append { dir: &'static str, prefix: &'static str, ext: &'static str, bytes: Vec<u8> },
-    /// Rows of the shared AutoGen 0.2 SQLite log `autogen02-sqlite/logs.db`.
+    /// Rows of the shared AutoGen 0.2 SQLite log `autogen02-sqlite/logs-NNN.db` (rotated like the shared files).
     Sqlite(Vec<SqlRow>),
 }
 

@@ -259,3 +259,42 @@ fn a_full_shared_file_rotates_to_the_next_part() {
     let names: Vec<String> = files.iter().map(|f| f.strip_prefix(dir.path()).unwrap().display().to_string()).collect();
     assert_eq!(names, ["jsonl/part-000.jsonl", "jsonl/part-001.jsonl", "jsonl/part-002.jsonl"]);
 }
+
+#[test]
+fn a_long_chain_is_still_recognized_from_the_head_of_its_file() {
+    // Detection reads only the first 64 KiB: the keys a sniffer needs must come before the bulk of the messages.
+    let mut long = chain("sim-s7-000099", 99);
+    let turns = long.turns.clone();
+    for k in 1..60 {
+        for (n, turn) in turns.iter().enumerate() {
+            let mut turn = turn.clone();
+            turn.text = format!("{} {}", turn.text, "lorem ipsum ".repeat(40));
+            turn.ts_us += (k * turns.len() + n) as i64 * 3_000_000;
+            long.turns.push(turn);
+        }
+    }
+    for format in names() {
+        let dir = tempfile::tempdir().unwrap();
+        for file in write(format, std::slice::from_ref(&long), dir.path()) {
+            let (parsed, _) = ingest(format, &file);
+            assert!(!parsed.messages.is_empty(), "{format}: {}", file.display());
+        }
+    }
+}
+
+#[test]
+fn a_full_sqlite_log_rotates_to_the_next_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut sink = Sink::new(dir.path()).unwrap();
+    sink.rotate_at = 1;
+    for n in 0..2 {
+        sink.put(encode("autogen02-sqlite", &chain(&format!("sim-s7-00000{n}"), n)).unwrap()).unwrap();
+    }
+    let files = sink.finish().unwrap();
+    assert_eq!(files.len(), 2, "{files:?}");
+    for (n, file) in files.iter().enumerate() {
+        let (parsed, _) = ingest("autogen02-sqlite", file);
+        let runs: Vec<&str> = parsed.runs.iter().map(|r| r.run_id.as_str()).collect();
+        assert_eq!(runs, [format!("sim-s7-00000{n}")]);
+    }
+}
