@@ -14,7 +14,7 @@
 //!   the same message. A tool call is a message with `tool_calls` (content null), a result a `tool_responses`
 //!   message. Cannot carry: thoughts (AutoGen 0.2 logs no reasoning: they are left out); a tool call's note text
 //!   (content is the arguments); a call with no recipient (it is sent to the tool); the run's condition.
-//! - `autogen02-sqlite/logs.db` (one database): the same `received_message` events as rows of `SqliteLogger`'s
+//! - `autogen02-sqlite/logs-NNN.db` (many chains per database, rotated at 256 MiB as the adapter reads it whole): the same `received_message` events as rows of `SqliteLogger`'s
 //!   `events`, each agent registered in `agents` with the session id = run id and its `llm_config` model (the
 //!   adapter's backend). Same limits as the file log.
 //! - `autogen02-chat/<run_id>.json`: a `ChatResult` (`chat_id`, `chat_history`, `summary`, `cost`, `human_input`)

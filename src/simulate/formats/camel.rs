@@ -122,3 +122,127 @@ pub(super) fn encode_workforce(chain: &Chain) -> Result<Vec<Part>> {
     out.extend_from_slice(b"\n]\n");
     Ok(vec![Part::File { path: format!("camel-workforce/{run}.json"), bytes: out }])
 }
+
+// ---- model-call logs ----
+
+/// One model call as `BaseModelBackend._log_request`/`_log_response` write it, in their key order.
+#[derive(Serialize)]
+struct ModelCall<'a> {
+    request_timestamp: String,
+    model: &'a str,
+    agent_id: &'a str,
+    request: serde_json::Value,
+    response_timestamp: Option<String>,
+    response: Option<serde_json::Value>,
+}
+
+/// The turns a model-call log records: the custodian is the ChatAgent (`assistant`), the seeker its `user`; a
+/// custodian thought is kept only as the `reasoning_content` of the custodian's reply directly after it.
+fn model_log_plan(chain: &Chain) -> Vec<(usize, Option<usize>)> {
+    let mut out = Vec::new();
+    for (n, turn) in chain.turns.iter().enumerate() {
+        match (turn.role, &turn.kind) {
+            (Role::Seeker, TurnKind::Message) | (_, TurnKind::ToolResult { .. }) => out.push((n, None)),
+            (Role::Custodian, TurnKind::Message | TurnKind::ToolCall { .. }) => {
+                let thought = n
+                    .checked_sub(1)
+                    .filter(|&p| chain.turns[p].role == Role::Custodian && chain.turns[p].kind == TurnKind::Thought);
+                out.push((n, thought));
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// CAMEL model-call logs (`camel-model-log/camel_logs/<run_id>/conv_<%Y%m%d_%H%M%S_%f>.json`, one file per model
+/// call, `CAMEL_MODEL_LOG_ENABLED=true`): `{request_timestamp, model, agent_id, request: {messages,
+/// model_config_dict}, response_timestamp, response: <ChatCompletion>}`, `agent_id` = the run id. The custodian is
+/// the ChatAgent: each of its replies (a message, or a tool call with `tool_calls`) is a call's response, the
+/// request holding the conversation so far (the seeker's messages as `user`, tool results as `tool`); turns after
+/// the last reply are a last call without a response. Cannot carry: names (roles only); the guardian and the
+/// seeker's non-messages (left out); thoughts other than one directly before the custodian's reply (that one is the
+/// reply's `reasoning_content`; others are left out); a tool call's note text (content is the arguments).
+pub(super) fn encode_model_log(chain: &Chain) -> Result<Vec<Part>> {
+    use super::{call_id, utc};
+    let run = &chain.run_id;
+    let local = |ts: i64| utc(ts).format("%Y-%m-%dT%H:%M:%S%.6f").to_string();
+    let mut parts = Vec::new();
+    let mut history: Vec<serde_json::Value> = Vec::new();
+    let mut pending_since: Option<i64> = None;
+    let write = |history: &[serde_json::Value], request_ts: i64, response: Option<(i64, serde_json::Value)>| {
+        let call = ModelCall {
+            request_timestamp: local(request_ts),
+            model: &chain.model,
+            agent_id: run,
+            request: json!({"messages": history, "model_config_dict": {"temperature": 0.2}}),
+            response_timestamp: response.as_ref().map(|(ts, _)| local(*ts)),
+            response: response.map(|(_, r)| r),
+        };
+        let name = utc(request_ts).format("%Y%m%d_%H%M%S_%6f");
+        super::to_vec_pretty(&call)
+            .map(|bytes| Part::File { path: format!("camel-model-log/camel_logs/{run}/conv_{name}.json"), bytes })
+    };
+    for (n, thought) in model_log_plan(chain) {
+        let turn = &chain.turns[n];
+        let message = match &turn.kind {
+            TurnKind::ToolResult { name } => {
+                json!({"role": "tool", "content": turn.text, "tool_call_id": call_id(chain, n, "call_"), "name": name})
+            }
+            TurnKind::Message if turn.role == Role::Seeker => json!({"role": "user", "content": turn.text}),
+            kind => {
+                let mut reply = match kind {
+                    TurnKind::ToolCall { name, args } => json!({
+                        "role": "assistant", "content": null,
+                        "tool_calls": [{"id": call_id(chain, n, "call_"), "type": "function", "function": {"name": name, "arguments": args}}],
+                    }),
+                    _ => json!({"role": "assistant", "content": turn.text}),
+                };
+                if let Some(t) = thought {
+                    reply["reasoning_content"] = json!(chain.turns[t].text);
+                }
+                let request_ts = pending_since.take().unwrap_or(turn.ts_us - 1);
+                let completion = json!({
+                    "id": format!("chatcmpl-{}", super::uuid(run, n as u64, "camel")), "object": "chat.completion",
+                    "created": turn.ts_us / 1_000_000, "model": chain.model,
+                    "choices": [{"index": 0, "message": reply, "finish_reason": "stop"}],
+                });
+                parts.push(write(&history, request_ts, Some((turn.ts_us, completion)))?);
+                history.push(reply);
+                continue;
+            }
+        };
+        pending_since.get_or_insert(turn.ts_us);
+        history.push(message);
+    }
+    if let Some(since) = pending_since {
+        parts.push(write(&history, since, None)?);
+    }
+    Ok(parts)
+}
+
+/// CAMEL model-call logs: roles for names, tool call content = arguments, the kept thought before its reply.
+#[cfg(test)]
+pub(super) fn expected_model_log(chain: &Chain) -> Vec<super::tests::Expected> {
+    let all = super::tests::identity(chain);
+    let mut out = Vec::new();
+    for (n, thought) in model_log_plan(chain) {
+        let turn = &chain.turns[n];
+        if let Some(t) = thought {
+            let mut e = all[t].clone();
+            e.0 = "assistant".into();
+            out.push(e);
+        }
+        let mut e = all[n].clone();
+        match &turn.kind {
+            TurnKind::ToolResult { .. } => {}
+            TurnKind::ToolCall { args, .. } => {
+                e.0 = "assistant".into();
+                e.2 = args.clone();
+            }
+            _ => e.0 = if turn.role == Role::Seeker { "user" } else { "assistant" }.into(),
+        }
+        out.push(e);
+    }
+    out
+}

@@ -174,11 +174,9 @@ pub(super) fn expected(chain: &Chain) -> Vec<super::tests::Expected> {
         match &turn.kind {
             TurnKind::ToolCall { args, .. } => e.2 = args.clone(),
             TurnKind::ToolResult { name } => e.0 = name.clone(),
-            TurnKind::Thought => {
-                if !joins_next(chain, n) {
-                    out.push(e.clone());
-                    e = (turn.speaker.clone(), crate::schema::kind::MESSAGE, String::new(), None, None);
-                }
+            TurnKind::Thought if !joins_next(chain, n) => {
+                out.push(e.clone());
+                e = (turn.speaker.clone(), crate::schema::kind::MESSAGE, String::new(), None, None);
             }
             _ => {}
         }

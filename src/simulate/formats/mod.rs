@@ -90,7 +90,7 @@ pub enum Part {
     /// Whole records appended to the shared file `<dir>/<prefix>-NNN.<ext>` (many chains per file). `header` opens
     /// each chain's records where the format needs one (a logging session header), and is part of `bytes` already.
     Append { dir: &'static str, prefix: &'static str, ext: &'static str, bytes: Vec<u8> },
-    /// Rows of the shared AutoGen 0.2 SQLite log `autogen02-sqlite/logs.db`.
+    /// Rows of the shared AutoGen 0.2 SQLite log `autogen02-sqlite/logs-NNN.db` (rotated like the shared files).
     Sqlite(Vec<SqlRow>),
 }
 
@@ -158,47 +158,12 @@ pub fn encode(format: &str, chain: &Chain) -> Result<Encoded> {
         "metagpt-log" => metagpt::encode_log(chain)?,
         "taubench" => taubench::encode(chain)?,
         "camel-workforce" => camel::encode_workforce(chain)?,
+        "camel-model-log" => camel::encode_model_log(chain)?,
         "camel-roleplay" => camel::encode_roleplay(chain)?,
         "jsonl" => jsonl::encode(chain)?,
-        other => {
-            return Err(Error::Internal(format!("the simulator has no writer for the `{other}` format yet")));
-        }
+        other => return Err(Error::Internal(format!("no writer for the `{other}` format"))),
     };
     Ok(Encoded { format: name, parts })
-}
-
-/// The formats [`encode`] can write today (a subset of [`names`] while writers are added).
-pub fn written() -> Vec<&'static str> {
-    names()
-        .into_iter()
-        .filter(|n| {
-            matches!(
-                *n,
-                "agentleak"
-                    | "autogen02-log"
-                    | "autogen02-sqlite"
-                    | "magentic-one"
-                    | "autogen02-chat"
-                    | "autogen04"
-                    | "agentscope"
-                    | "crewai-log"
-                    | "crewai-output"
-                    | "langsmith"
-                    | "langgraph"
-                    | "inspect"
-                    | "openai-agents"
-                    | "otel-genai-jsonl"
-                    | "otel-genai"
-                    | "langfuse"
-                    | "camel-workforce"
-                    | "camel-roleplay"
-                    | "metagpt-team"
-                    | "metagpt-log"
-                    | "taubench"
-                    | "jsonl"
-            )
-        })
-        .collect()
 }
 
 // ---- helpers the writers share ----

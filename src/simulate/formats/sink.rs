@@ -51,6 +51,9 @@ pub struct Sink {
     /// `<dir>/<prefix>.<ext>` → its current part file (a BTreeMap: closed in a fixed order).
     shared: BTreeMap<String, Shared>,
     sqlite: Option<(Connection, PathBuf)>,
+    /// The SQLite part being filled (`logs-NNN.db`) and the bytes put into it.
+    sqlite_part: u32,
+    sqlite_bytes: u64,
     files: Vec<PathBuf>,
     /// Where shared files rotate ([`ROTATE_BYTES`]; tests make it small).
     pub(super) rotate_at: u64,
@@ -63,6 +66,8 @@ impl Sink {
             out_dir: out_dir.to_path_buf(),
             shared: BTreeMap::new(),
             sqlite: None,
+            sqlite_part: 0,
+            sqlite_bytes: 0,
             files: Vec::new(),
             rotate_at: ROTATE_BYTES,
         })
@@ -75,7 +80,16 @@ impl Sink {
             match part {
                 Part::File { path, bytes } => self.file(&path, &bytes)?,
                 Part::Append { dir, prefix, ext, bytes } => self.append(dir, prefix, ext, &bytes)?,
-                Part::Sqlite(rows) => self.rows(rows)?,
+                Part::Sqlite(rows) => {
+                    // A database is read whole by the adapter: rotate it like the shared text files.
+                    if self.sqlite.is_some() && self.sqlite_bytes > 0 && self.sqlite_bytes + added > self.rotate_at {
+                        self.close_sqlite()?;
+                        self.sqlite_part += 1;
+                        self.sqlite_bytes = 0;
+                    }
+                    self.sqlite_bytes += added;
+                    self.rows(rows)?
+                }
             }
         }
         Ok(added)
@@ -86,16 +100,22 @@ impl Sink {
         for (_, mut shared) in std::mem::take(&mut self.shared) {
             shared.writer.flush().map_err(|source| Error::Write { path: shared.path.clone(), source })?;
         }
+        self.close_sqlite()?;
+        let mut files = self.files;
+        files.sort();
+        files.dedup();
+        Ok(files)
+    }
+
+    /// Commit and close the SQLite part being filled, if any.
+    fn close_sqlite(&mut self) -> Result<()> {
         if let Some((connection, path)) = self.sqlite.take() {
             connection
                 .execute_batch("COMMIT")
                 .map_err(|e| Error::Write { path: path.clone(), source: std::io::Error::other(e) })?;
             connection.close().map_err(|(_, e)| Error::Write { path, source: std::io::Error::other(e) })?;
         }
-        let mut files = self.files;
-        files.sort();
-        files.dedup();
-        Ok(files)
+        Ok(())
     }
 
     fn create(&mut self, relative: &str) -> Result<(File, PathBuf)> {
@@ -147,7 +167,7 @@ impl Sink {
 
     fn rows(&mut self, rows: Vec<SqlRow>) -> Result<()> {
         if self.sqlite.is_none() {
-            let relative = "autogen02-sqlite/logs.db";
+            let relative = format!("autogen02-sqlite/logs-{:03}.db", self.sqlite_part);
             let path = self.out_dir.join(relative);
             if let Some(parent) = path.parent() {
                 std::fs::create_dir_all(parent)

@@ -108,6 +108,7 @@ fn expectation(format: &str, chain: &Chain, default: &str) -> (String, Vec<Expec
         "crewai-output" => (default.to_string(), crewai::expected_output(chain)),
         "crewai-log" => (default.to_string(), crewai::expected_log(chain)),
         "inspect" => (inspect::run_id(chain), inspect::expected(chain)),
+        "camel-model-log" => (chain.run_id.clone(), camel::expected_model_log(chain)),
         "taubench" => (taubench::run_id(chain), taubench::expected(chain)),
         "camel-roleplay" | "camel-workforce" => (chain.run_id.clone(), camel::expected_roleplay(chain)),
         "otel-genai" | "otel-genai-jsonl" | "langfuse" | "openai-agents" => {
@@ -149,11 +150,19 @@ fn ingest(format: &str, path: &Path) -> (Parsed, String) {
 fn every_written_format_reads_back_as_the_chain() {
     let chain = chain("sim-s7-000042", 42);
     let mut failures = Vec::new();
-    for format in written() {
+    for format in names() {
         let dir = tempfile::tempdir().unwrap();
         let files = write(format, std::slice::from_ref(&chain), dir.path());
-        assert_eq!(files.len(), 1, "{format}: {files:?}");
-        let (parsed, default) = ingest(format, &files[0]);
+        assert!(format == "camel-model-log" || files.len() == 1, "{format}: {files:?}");
+        // A format with a file per model call is read file by file, in name (time) order.
+        let mut parsed = Parsed::default();
+        let mut default = String::new();
+        for file in &files {
+            let (part, d) = ingest(format, file);
+            parsed.extend(part);
+            default = d;
+        }
+        parsed.runs.dedup_by(|a, b| a.run_id == b.run_id);
         let (run_id, expected) = expectation(format, &chain, &default);
         let runs: Vec<&str> = parsed.runs.iter().map(|r| r.run_id.as_str()).collect();
         if runs != [run_id.as_str()] {
@@ -174,20 +183,28 @@ fn every_written_format_reads_back_as_the_chain() {
 
 #[test]
 fn recipients_survive_where_the_format_records_them() {
+    // The generic JSONL records them; AutoGen 0.2 logs record one `received_message` per receiver (thoughts, which
+    // AutoGen 0.2 cannot log, are left out).
     let chain = chain("sim-s7-000042", 42);
-    for format in ["jsonl"] {
+    for format in ["jsonl", "autogen02-log", "autogen02-sqlite"] {
         let dir = tempfile::tempdir().unwrap();
         let files = write(format, std::slice::from_ref(&chain), dir.path());
         let (parsed, _) = ingest(format, &files[0]);
         let got: Vec<&Vec<String>> = parsed.messages.iter().map(|m| &m.recipients).collect();
-        let want: Vec<&Vec<String>> = chain.turns.iter().map(|t| &t.recipients).collect();
+        let skip_thoughts = format != "jsonl";
+        let want: Vec<&Vec<String>> = chain
+            .turns
+            .iter()
+            .filter(|t| !(skip_thoughts && t.kind == TurnKind::Thought))
+            .map(|t| &t.recipients)
+            .collect();
         assert_eq!(got, want, "{format}");
     }
 }
 
 #[test]
 fn the_same_chain_encodes_to_the_same_bytes() {
-    for format in written() {
+    for format in names() {
         let a = encode(format, &chain("sim-s7-000001", 1)).unwrap();
         let b = encode(format, &chain("sim-s7-000001", 1)).unwrap();
         assert_eq!(a, b, "{format}");
@@ -199,7 +216,7 @@ fn the_same_chain_encodes_to_the_same_bytes() {
 #[test]
 fn two_chains_in_one_shared_file_are_two_runs() {
     let chains = [chain("sim-s7-000001", 1), chain("sim-s7-000002", 2)];
-    for format in written() {
+    for format in names() {
         let dir = tempfile::tempdir().unwrap();
         let files = write(format, &chains, dir.path());
         let mut runs: Vec<String> = Vec::new();
@@ -207,6 +224,7 @@ fn two_chains_in_one_shared_file_are_two_runs() {
             let (parsed, _) = ingest(format, file);
             runs.extend(parsed.runs.into_iter().map(|r| r.run_id));
         }
+        runs.dedup();
         assert_eq!(runs.len(), 2, "{format}: {runs:?} from {files:?}");
         assert_ne!(runs[0], runs[1], "{format}");
         let messages = expectation(format, &chains[0], "x").1.len();
@@ -240,4 +258,43 @@ fn a_full_shared_file_rotates_to_the_next_part() {
     let files = sink.finish().unwrap();
     let names: Vec<String> = files.iter().map(|f| f.strip_prefix(dir.path()).unwrap().display().to_string()).collect();
     assert_eq!(names, ["jsonl/part-000.jsonl", "jsonl/part-001.jsonl", "jsonl/part-002.jsonl"]);
+}
+
+#[test]
+fn a_long_chain_is_still_recognized_from_the_head_of_its_file() {
+    // Detection reads only the first 64 KiB: the keys a sniffer needs must come before the bulk of the messages.
+    let mut long = chain("sim-s7-000099", 99);
+    let turns = long.turns.clone();
+    for k in 1..60 {
+        for (n, turn) in turns.iter().enumerate() {
+            let mut turn = turn.clone();
+            turn.text = format!("{} {}", turn.text, "lorem ipsum ".repeat(40));
+            turn.ts_us += (k * turns.len() + n) as i64 * 3_000_000;
+            long.turns.push(turn);
+        }
+    }
+    for format in names() {
+        let dir = tempfile::tempdir().unwrap();
+        for file in write(format, std::slice::from_ref(&long), dir.path()) {
+            let (parsed, _) = ingest(format, &file);
+            assert!(!parsed.messages.is_empty(), "{format}: {}", file.display());
+        }
+    }
+}
+
+#[test]
+fn a_full_sqlite_log_rotates_to_the_next_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut sink = Sink::new(dir.path()).unwrap();
+    sink.rotate_at = 1;
+    for n in 0..2 {
+        sink.put(encode("autogen02-sqlite", &chain(&format!("sim-s7-00000{n}"), n)).unwrap()).unwrap();
+    }
+    let files = sink.finish().unwrap();
+    assert_eq!(files.len(), 2, "{files:?}");
+    for (n, file) in files.iter().enumerate() {
+        let (parsed, _) = ingest("autogen02-sqlite", file);
+        let runs: Vec<&str> = parsed.runs.iter().map(|r| r.run_id.as_str()).collect();
+        assert_eq!(runs, [format!("sim-s7-00000{n}")]);
+    }
 }
