@@ -1,11 +1,19 @@
 -- outward_messages: what a custodian sent to another principal (agent, user, tool, memory): the only messages that
 -- can expose an item or perform an action.
--- Policy: the sender is a custodian (marked so by the log, or named a custodian by the run's scenario); private
--- reasoning (kind 'thought'), system prompts and tool results are never outward; tool calls are outward (to the
--- tool) and their arguments count as text; a message addressed only to its own sender is a note, not outward;
--- unknown recipients (an empty list) count as outward.
+-- Policy: the sender is a custodian (marked so by the log, or named a custodian by the run's scenario); in a log
+-- that records only generic roles (user/assistant: Inspect, tau-bench, CAMEL model logs), where no agent of the
+-- run's scenario appears by name, the `assistant` speaks for the custodian; private reasoning (kind 'thought'),
+-- system prompts and tool results are never outward; tool calls are outward (to the tool) and their arguments count
+-- as text; a message addressed only to its own sender is a note, not outward; unknown recipients (an empty list)
+-- count as outward.
 -- Input: messages, runs, roles. Output: run_id, scenario_id, turn, sender, recipients, kind, tool_name, content,
 -- tool_args.
+WITH named AS (
+  SELECT DISTINCT m.run_id
+  FROM messages m
+  JOIN runs r ON r.run_id = m.run_id
+  JOIN roles ro ON ro.scenario_id = r.scenario_id AND ro.agent = m.sender
+)
 SELECT
   m.run_id,
   r.scenario_id,
@@ -18,9 +26,11 @@ SELECT
   m.tool_args
 FROM messages m
 JOIN runs r ON r.run_id = m.run_id
+LEFT JOIN named n ON n.run_id = m.run_id
 WHERE m.kind IN ('message', 'tool_call', 'handoff')
   AND (
     m.sender_role = 'custodian'
     OR m.sender IN (SELECT agent FROM roles WHERE roles.scenario_id = r.scenario_id AND roles.role = 'custodian')
+    OR (m.sender = 'assistant' AND n.run_id IS NULL AND r.scenario_id IS NOT NULL)
   )
   AND (cardinality(m.recipients) = 0 OR cardinality(array_remove_all(m.recipients, m.sender)) > 0)

@@ -104,12 +104,18 @@ fn print_accuracy(a: &Accuracy) {
     }
     for (form, r) in &a.items {
         println!(
-            "  item recall, {form}: {:.4} ({} of {}; same match kind {})",
+            "  item recall, {form}: {:.4} ({} of {}; at the same turn {}, same match kind {})",
             r.recall(),
             r.found,
             r.disclosed,
+            r.same_turn,
             r.same_kind
         );
+    }
+    if a.by_format.len() > 1 {
+        let parts: Vec<String> =
+            a.by_format.iter().map(|(f, b)| format!("{f} {:.3}/{:.3}", b.precision(), b.recall())).collect();
+        println!("  over-exposure precision/recall by format: {}", parts.join(", "));
     }
     if a.false_exposures.is_empty() {
         println!("  exposures without a truth counterpart: none");

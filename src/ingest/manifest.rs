@@ -9,6 +9,7 @@
 //! `backend` (e.g. `AgentScope` and `DeepSeek` for a chain whose log says `deepseek-chat` in LangGraph's format)
 //! replace them.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use globset::{Glob, GlobMatcher};
@@ -32,16 +33,28 @@ struct Row {
     synthetic: Option<bool>,
 }
 
+/// How a row's `path` is matched: a path without wildcards matches a source whose path ends with it (whole
+/// components: `chat/run-7.json` matches `/logs/chat/run-7.json`), a glob matches the full path or the file name.
+#[derive(Debug)]
+enum PathRule {
+    Literal(std::path::PathBuf),
+    Glob(GlobMatcher),
+}
+
 #[derive(Debug)]
 struct Entry {
-    run_id: Option<String>,
-    path: Option<GlobMatcher>,
+    path: Option<PathRule>,
     meta: RunMeta,
 }
 
+/// Rows indexed so that a lookup costs the same with a million rows as with ten: run ids and the file names of
+/// literal paths in hash maps; only wildcard globs are tried one by one.
 #[derive(Debug, Default)]
 pub struct Manifest {
     entries: Vec<Entry>,
+    by_run: HashMap<String, usize>,
+    by_file_name: HashMap<String, Vec<usize>>,
+    globs: Vec<usize>,
 }
 
 impl Manifest {
@@ -49,6 +62,7 @@ impl Manifest {
         let text = std::fs::read_to_string(path).map_err(|source| Error::Read { path: path.to_path_buf(), source })?;
         let is_json = text.trim_start().starts_with(['[', '{']);
         let rows = if is_json { json_rows(path, &text)? } else { csv_rows(path, &text)? };
+        let mut manifest = Manifest::default();
         let mut entries = Vec::new();
         for (line, row) in rows {
             let bad = |reason: String| Error::Manifest { path: path.to_path_buf(), line, reason };
@@ -60,15 +74,26 @@ impl Manifest {
             {
                 return Err(bad(format!("`trust` must lie in [0, 1], found {t}")));
             }
-            let glob = match &row.path {
+            let index = entries.len();
+            let rule = match &row.path {
+                Some(p) if p.contains(['*', '?', '[', '{']) => {
+                    let glob = Glob::new(p).map_err(|e| bad(format!("`path` is not a valid glob: {e}")))?;
+                    manifest.globs.push(index);
+                    Some(PathRule::Glob(glob.compile_matcher()))
+                }
                 Some(p) => {
-                    Some(Glob::new(p).map_err(|e| bad(format!("`path` is not a valid glob: {e}")))?.compile_matcher())
+                    let literal = std::path::PathBuf::from(p);
+                    let name = literal.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                    manifest.by_file_name.entry(name).or_default().push(index);
+                    Some(PathRule::Literal(literal))
                 }
                 None => None,
             };
+            if let Some(run_id) = &row.run_id {
+                manifest.by_run.entry(run_id.clone()).or_insert(index);
+            }
             entries.push(Entry {
-                run_id: row.run_id,
-                path: glob,
+                path: rule,
                 meta: RunMeta {
                     framework: row.framework,
                     backend: row.backend,
@@ -82,21 +107,28 @@ impl Manifest {
                 },
             });
         }
-        Ok(Manifest { entries })
+        manifest.entries = entries;
+        Ok(manifest)
     }
 
-    /// The metadata listed for a run, by its id or else by its source file path (full path or file name).
+    /// The metadata listed for a run, by its id or else by its source file path; among path rows the first in the
+    /// file that matches wins.
     pub fn lookup(&self, run_id: &str, source_file: &str) -> Option<RunMeta> {
-        if let Some(e) = self.entries.iter().find(|e| e.run_id.as_deref() == Some(run_id)) {
-            return Some(e.meta.clone());
+        if let Some(&i) = self.by_run.get(run_id) {
+            return Some(self.entries[i].meta.clone());
         }
         let file = Path::new(source_file);
-        let name = file.file_name().map(Path::new);
-        self.entries
-            .iter()
-            .filter(|e| e.run_id.is_none())
-            .find(|e| e.path.as_ref().is_some_and(|g| g.is_match(file) || name.is_some_and(|n| g.is_match(n))))
-            .map(|e| e.meta.clone())
+        let name = file.file_name().map(|n| n.to_string_lossy());
+        let literal = name.as_deref().and_then(|n| self.by_file_name.get(n)).and_then(|rows| {
+            rows.iter()
+                .copied()
+                .find(|&i| matches!(&self.entries[i].path, Some(PathRule::Literal(p)) if file.ends_with(p)))
+        });
+        let glob = self.globs.iter().copied().find(|&i| match &self.entries[i].path {
+            Some(PathRule::Glob(g)) => g.is_match(file) || file.file_name().is_some_and(|n| g.is_match(Path::new(n))),
+            _ => false,
+        });
+        [literal, glob].into_iter().flatten().min().map(|i| self.entries[i].meta.clone())
     }
 
     pub fn len(&self) -> usize {
@@ -197,6 +229,19 @@ mod tests {
         let by_path = m.lookup("other", "/x/a.jsonl").unwrap();
         assert_eq!((by_path.trust, by_path.backend.as_deref()), (Some(0.1), Some("qwen")));
         assert!(m.lookup("other", "/x/a.json").is_none());
+    }
+
+    #[test]
+    fn literal_paths_match_whole_trailing_components_and_the_first_matching_row_wins() {
+        let text = "run_id,path,trust\n,chat/run-7.json,0.1\n,*.json,0.5\nr9,team/team.json,0.9\n";
+        let m = manifest(text, "csv").unwrap();
+        assert_eq!(m.lookup("x", "/logs/chat/run-7.json").unwrap().trust, Some(0.1));
+        // Not a whole component: `xchat/run-7.json` is matched only by the glob.
+        assert_eq!(m.lookup("x", "/logs/xchat/run-7.json").unwrap().trust, Some(0.5));
+        // A row with both a run id and a path answers to either.
+        assert_eq!(m.lookup("r9", "/elsewhere/a.txt").unwrap().trust, Some(0.9));
+        assert_eq!(m.lookup("team-1a2b", "/corpus/team/team.json").unwrap().trust, Some(0.5));
+        assert_eq!(m.lookup("team-1a2b", "/corpus/team/team.txt"), None);
     }
 
     #[test]

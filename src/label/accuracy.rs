@@ -18,6 +18,11 @@ use crate::store::Store;
 #[derive(Deserialize)]
 struct TruthChain {
     run_id: String,
+    #[serde(default)]
+    format: Option<String>,
+    /// The chain's own file, for formats whose ingested run id differs from the chain's.
+    #[serde(default)]
+    path: Option<String>,
     over_exposed: bool,
     #[serde(default)]
     over_exposed_final: Option<bool>,
@@ -41,7 +46,8 @@ struct TruthExposure {
 #[derive(Deserialize)]
 struct TruthTrap {
     kind: String,
-    turn: i32,
+    /// The item (or decoy value) the trap shows.
+    value_of: String,
 }
 
 /// Precision and recall of one chain-level binary label.
@@ -78,12 +84,14 @@ fn ratio(n: u64, of: u64) -> f64 {
     if of == 0 { 1.0 } else { n as f64 / of as f64 }
 }
 
-/// Item-level recall for one match form.
+/// Item-level recall for one match form: a disclosed item is found when the run has an exposure label of that
+/// item; `same_turn` and `same_kind` say how many of those also agree on the turn and the match kind (formats
+/// that merge or drop records renumber turns).
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct FormRecall {
     pub disclosed: u64,
     pub found: u64,
-    /// Found with the same match kind as the truth's form.
+    pub same_turn: u64,
     pub same_kind: u64,
 }
 
@@ -106,9 +114,11 @@ pub struct Accuracy {
     pub task_success: Binary,
     /// Over exposures outside the MNI, by truth form (exact, normalized, spelled, pattern).
     pub items: BTreeMap<String, FormRecall>,
-    /// Exposure labels with no truth exposure at their run, turn and item, by the trap at that turn
-    /// (`decoy`, `near_miss`, `thought`, `seeker_repeat`) or `other`.
+    /// Exposure labels of an item the truth says the run did not disclose, by the trap that shows that item in
+    /// the run (`decoy`, `near_miss`, `thought`, `seeker_repeat`) or `other`.
     pub false_exposures: BTreeMap<String, u64>,
+    /// Chain-level over-exposure per source format (from the truth file's `format`).
+    pub by_format: BTreeMap<String, Binary>,
 }
 
 fn read_truth(path: &Path) -> Result<Vec<TruthChain>> {
@@ -129,31 +139,47 @@ fn read_truth(path: &Path) -> Result<Vec<TruthChain>> {
     Ok(chains)
 }
 
-/// Compare the labels in `store` (after `tvp label`) with the truth file.
+/// Compare the labels in `store` (after `tvp label`) with the truth file. Ingested runs are matched to truth
+/// chains by run id, else by the chain's own file (`path`), as the simulator's manifest does.
 pub async fn evaluate(store: &Store, truth: &Path) -> Result<Accuracy> {
     let chains = read_truth(truth)?;
+    let by_id: HashMap<&str, usize> = chains.iter().enumerate().map(|(i, c)| (c.run_id.as_str(), i)).collect();
+    let mut by_file_name: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, c) in chains.iter().enumerate() {
+        if let Some(path) = c.path.as_deref().filter(|p| !p.is_empty()) {
+            let name = Path::new(path).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            by_file_name.entry(name).or_default().push(i);
+        }
+    }
+    let chain_of = |run_id: &str, source: &str| -> Option<usize> {
+        by_id.get(run_id).copied().or_else(|| {
+            let file = Path::new(source);
+            let name = file.file_name()?.to_string_lossy().into_owned();
+            by_file_name.get(&name)?.iter().copied().find(|&i| file.ends_with(chains[i].path.as_deref().unwrap_or("")))
+        })
+    };
     let ctx = crate::sql::session(store).await?;
 
-    let mut outcomes: HashMap<String, (bool, bool, Option<bool>)> = HashMap::new();
+    // Outcome and labeled items per truth chain.
+    let mut outcomes: HashMap<usize, (bool, bool, Option<bool>)> = HashMap::new();
+    let mut run_to_chain: HashMap<String, usize> = HashMap::new();
     let mut scope = String::new();
-    for batch in
-        query(&ctx, "SELECT run_id, over_exposed, over_authorized, task_success, label_scope FROM outcomes").await?
-    {
-        let (run, exposed, authorized, success, label_scope) = (
-            batch.column(0).as_string::<i32>(),
-            batch.column(1).as_boolean(),
-            batch.column(2).as_boolean(),
-            batch.column(3).as_boolean(),
-            batch.column(4).as_string::<i32>(),
-        );
+    let sql = "SELECT o.run_id, r.source_file, o.over_exposed, o.over_authorized, o.task_success, o.label_scope \
+               FROM outcomes o JOIN runs r ON r.run_id = o.run_id";
+    for batch in query(&ctx, sql).await? {
+        let (run, source) = (batch.column(0).as_string::<i32>(), batch.column(1).as_string::<i32>());
+        let (exposed, authorized, success) =
+            (batch.column(2).as_boolean(), batch.column(3).as_boolean(), batch.column(4).as_boolean());
+        let label_scope = batch.column(5).as_string::<i32>();
         for i in 0..batch.num_rows() {
+            let Some(chain) = chain_of(run.value(i), source.value(i)) else { continue };
             let success = (!success.is_null(i)).then(|| success.value(i));
-            outcomes.insert(run.value(i).to_string(), (exposed.value(i), authorized.value(i), success));
+            outcomes.insert(chain, (exposed.value(i), authorized.value(i), success));
+            run_to_chain.insert(run.value(i).to_string(), chain);
             scope = label_scope.value(i).to_string();
         }
     }
-
-    let mut labeled: HashMap<String, Vec<(i32, String, String)>> = HashMap::new();
+    let mut labeled: HashMap<usize, Vec<(i32, String, String)>> = HashMap::new();
     for batch in query(&ctx, "SELECT run_id, turn, item_id, match_kind FROM exposures").await? {
         let (run, turn, item, kind) = (
             batch.column(0).as_string::<i32>(),
@@ -162,17 +188,19 @@ pub async fn evaluate(store: &Store, truth: &Path) -> Result<Accuracy> {
             batch.column(3).as_string::<i32>(),
         );
         for i in 0..batch.num_rows() {
-            labeled.entry(run.value(i).to_string()).or_default().push((
-                turn.value(i),
-                item.value(i).to_string(),
-                kind.value(i).to_string(),
-            ));
+            if let Some(&chain) = run_to_chain.get(run.value(i)) {
+                labeled.entry(chain).or_default().push((
+                    turn.value(i),
+                    item.value(i).to_string(),
+                    kind.value(i).to_string(),
+                ));
+            }
         }
     }
 
     let mut accuracy = Accuracy { scope: scope.clone(), ..Accuracy::default() };
-    for chain in &chains {
-        let Some(&(exposed, authorized, success)) = outcomes.get(&chain.run_id) else {
+    for (index, chain) in chains.iter().enumerate() {
+        let Some(&(exposed, authorized, success)) = outcomes.get(&index) else {
             accuracy.missing += 1;
             continue;
         };
@@ -182,23 +210,25 @@ pub async fn evaluate(store: &Store, truth: &Path) -> Result<Accuracy> {
         accuracy.over_exposure.add(truth_exposed, exposed);
         accuracy.over_authorization.add(chain.over_authorized, authorized);
         accuracy.task_success.add(chain.task_success, success.unwrap_or(false));
+        let format = chain.format.clone().unwrap_or_else(|| "unknown".into());
+        accuracy.by_format.entry(format).or_default().add(truth_exposed, exposed);
 
-        let found = labeled.get(&chain.run_id).map_or(&[][..], Vec::as_slice);
-        let mut expected: HashSet<(i32, &str)> = HashSet::new();
+        let found = labeled.get(&index).map_or(&[][..], Vec::as_slice);
+        let disclosed: HashSet<&str> =
+            chain.exposures.iter().filter(|e| !e.in_mni).map(|e| e.item_id.as_str()).collect();
         for e in chain.exposures.iter().filter(|e| !e.in_mni) {
-            expected.insert((e.turn, &e.item_id));
             let recall = accuracy.items.entry(e.form.clone()).or_default();
             recall.disclosed += 1;
-            let hits: Vec<&(i32, String, String)> =
-                found.iter().filter(|(turn, item, _)| *turn == e.turn && *item == e.item_id).collect();
+            let hits: Vec<&(i32, String, String)> = found.iter().filter(|(_, item, _)| *item == e.item_id).collect();
             if !hits.is_empty() {
                 recall.found += 1;
+                recall.same_turn += hits.iter().any(|(turn, _, _)| *turn == e.turn) as u64;
                 recall.same_kind += hits.iter().any(|(_, _, kind)| *kind == e.form) as u64;
             }
         }
-        for (turn, item, _) in found {
-            if !expected.contains(&(*turn, item.as_str())) {
-                let trap = chain.traps.iter().find(|t| t.turn == *turn).map_or("other", |t| t.kind.as_str());
+        for (_, item, _) in found {
+            if !disclosed.contains(item.as_str()) {
+                let trap = chain.traps.iter().find(|t| t.value_of == *item).map_or("other", |t| t.kind.as_str());
                 *accuracy.false_exposures.entry(trap.to_string()).or_default() += 1;
             }
         }

@@ -128,6 +128,8 @@ struct TruthLine<'a> {
     seed: u64,
     repetition: u32,
     format: &'a str,
+    /// The chain's own file, for formats that cannot record its run id (empty when it shares a file).
+    path: &'a str,
     synthetic: bool,
     #[serde(flatten)]
     truth: &'a ChainTruth,
@@ -175,7 +177,7 @@ pub fn simulate(options: &Options, progress: &dyn Progress) -> Result<Summary> {
     let truth_path = options.out.join("truth.jsonl");
     let mut manifest = create(&manifest_path)?;
     let mut truth_file = create(&truth_path)?;
-    writeln!(manifest, "run_id,trust,backend,framework,defense,scenario_id,seed,repetition,synthetic")
+    writeln!(manifest, "run_id,path,trust,backend,framework,defense,scenario_id,seed,repetition,synthetic")
         .map_err(|source| Error::Write { path: manifest_path.clone(), source })?;
     let mut sink = formats::Sink::new(&options.out)?;
 
@@ -219,12 +221,22 @@ pub fn simulate(options: &Options, progress: &dyn Progress) -> Result<Summary> {
             })
             .collect::<Result<_>>()?;
         for (chain, truth, format, system, encoded) in generated {
+            // Some formats have no place for a run id (ingest derives one from the file): the chain's own file
+            // identifies it there.
+            let path = encoded
+                .parts
+                .iter()
+                .find_map(|p| match p {
+                    formats::Part::File { path, .. } => Some(path.clone()),
+                    _ => None,
+                })
+                .unwrap_or_default();
             summary.bytes += sink.put(encoded)?;
             let m = &chain.meta;
             writeln!(
                 manifest,
-                "{},{},{},{},{},{},{},{},true",
-                chain.run_id, m.trust, m.backend, m.framework, m.defense, m.scenario_id, m.seed, m.repetition
+                "{},{},{},{},{},{},{},{},{},true",
+                chain.run_id, path, m.trust, m.backend, m.framework, m.defense, m.scenario_id, m.seed, m.repetition
             )
             .map_err(|source| Error::Write { path: manifest_path.clone(), source })?;
             let line = TruthLine {
@@ -238,6 +250,7 @@ pub fn simulate(options: &Options, progress: &dyn Progress) -> Result<Summary> {
                 seed: m.seed,
                 repetition: m.repetition,
                 format,
+                path: &path,
                 synthetic: true,
                 truth: &truth,
             };

@@ -57,7 +57,8 @@ fn the_same_seed_gives_byte_identical_output_and_another_seed_does_not() {
         assert!(bytes == &b[name], "{name} differs between two runs with the same seed");
     }
     let mut other = args.to_vec();
-    other[other.len() - 1] = "6";
+    let last = other.len() - 1;
+    other[last] = "6";
     simulate(&dir.path().join("c"), &other);
     assert_ne!(a["truth.jsonl"], files(&dir.path().join("c"))["truth.jsonl"]);
 }
@@ -105,15 +106,11 @@ fn every_format_is_written_and_read_back_by_ingest_with_no_rejects() {
     assert_eq!(runs[1], "46,1,1,46,46");
 }
 
-/// The labeler against the simulator's truth on a small mixed-format corpus: chain-level precision and recall
-/// ≥ 0.99, item recall ≥ 0.98 for every form, and no exposure on a decoy, a near miss, private reasoning or a
-/// seeker's repetition.
-#[test]
-fn labels_match_the_truth_file_on_a_small_simulated_corpus() {
-    let dir = tempfile::tempdir().unwrap();
-    let corpus = dir.path().join("corpus");
-    simulate(&corpus, &["--format", "mixed", "--chains", "2", "--seed", "3"]);
-    let store = dir.path().join("store");
+/// Simulate, ingest with the manifest, label with `--truth`; the accuracy object of the JSON summary.
+fn accuracy(dir: &Path, simulate_args: &[&str]) -> serde_json::Value {
+    let corpus = dir.join("corpus");
+    simulate(&corpus, simulate_args);
+    let store = dir.join("store");
     let manifest = corpus.join("manifest.csv");
     let mut args = vec!["ingest", "--store", store.to_str().unwrap(), "--manifest", manifest.to_str().unwrap()];
     let dirs = transcripts(&corpus);
@@ -124,22 +121,50 @@ fn labels_match_the_truth_file_on_a_small_simulated_corpus() {
     let run = tvp(&["label", "--json", "--store", store.to_str().unwrap(), "--truth", truth.to_str().unwrap()]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     let summary: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
-    let a = &summary["accuracy"];
-    assert_eq!(a["missing"], 0, "{a}");
-    assert_eq!(a["chains"], 912, "{a}");
-    let ratio = |n: &serde_json::Value, d: u64| n.as_u64().unwrap() as f64 / d as f64;
-    for label in ["over_exposure", "over_authorization", "task_success"] {
-        let b = &a[label];
-        let tp = b["true_positives"].as_u64().unwrap();
-        assert!(tp > 50, "{label}: {b}");
-        assert!(ratio(&b["true_positives"], tp + b["false_positives"].as_u64().unwrap()) >= 0.99, "{label}: {b}");
-        assert!(ratio(&b["true_positives"], tp + b["false_negatives"].as_u64().unwrap()) >= 0.99, "{label}: {b}");
+    summary["accuracy"].clone()
+}
+
+fn precision_recall(b: &serde_json::Value) -> (f64, f64) {
+    let n = |k: &str| b[k].as_u64().unwrap() as f64;
+    let tp = n("true_positives");
+    assert!(tp > 20.0, "too few positives to judge: {b}");
+    (tp / (tp + n("false_positives")), tp / (tp + n("false_negatives")))
+}
+
+/// The labeler against the simulator's truth on a small corpus spread over all 23 formats: chain-level
+/// over-exposure precision and recall ≥ 0.99, item recall ≥ 0.98 for every form, and no exposure on a decoy, a
+/// near miss, private reasoning or a seeker's repetition. Over-authorization and task success need tool calls,
+/// which several formats cannot record: only their precision is checked here, their recall below.
+#[test]
+fn labels_match_the_truth_file_on_a_small_corpus_in_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = accuracy(dir.path(), &["--format", "mixed", "--chains", "2", "--seed", "3"]);
+    assert_eq!((a["chains"].as_u64(), a["missing"].as_u64()), (Some(912), Some(0)), "{a}");
+    let (p, r) = precision_recall(&a["over_exposure"]);
+    assert!(p >= 0.99 && r >= 0.99, "over-exposure P {p} R {r}: {a}");
+    assert_eq!(a["by_format"].as_object().unwrap().len(), 23);
+    for (format, b) in a["by_format"].as_object().unwrap() {
+        assert_eq!(b["false_negatives"].as_u64().unwrap() + b["false_positives"].as_u64().unwrap(), 0, "{format}: {b}");
     }
     for form in ["exact", "normalized", "spelled", "pattern"] {
         let r = &a["items"][form];
         let disclosed = r["disclosed"].as_u64().unwrap_or(0);
-        assert!(disclosed >= 5, "{form}: {r}");
-        assert!(ratio(&r["found"], disclosed) >= 0.98, "{form}: {r}");
+        assert!(disclosed >= 10, "{form}: {r}");
+        assert!(r["found"].as_u64().unwrap() as f64 / disclosed as f64 >= 0.98, "{form}: {r}");
+        assert_eq!(r["same_kind"], r["found"], "{form}: the match kind is the truth's form");
     }
     assert_eq!(a["false_exposures"], serde_json::json!({}), "labels without a truth counterpart: {a}");
+    for label in ["over_authorization", "task_success"] {
+        assert!(precision_recall(&a[label]).0 >= 0.99, "{label}: {a}");
+    }
+}
+
+#[test]
+fn over_authorization_and_task_success_match_the_truth_where_the_format_records_tool_calls() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = accuracy(dir.path(), &["--format", "agentscope,autogen04,langgraph,jsonl,otel-genai", "--chains", "1"]);
+    for label in ["over_exposure", "over_authorization", "task_success"] {
+        let (p, r) = precision_recall(&a[label]);
+        assert!(p >= 0.99 && r >= 0.99, "{label}: P {p} R {r}: {a}");
+    }
 }

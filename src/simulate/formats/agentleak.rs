@@ -3,8 +3,10 @@
 //! allowed_set}, channel_messages: [{channel, source, target, content, has_leak, leaked_fields}], results}`.
 //! `trace_id` is the run id.
 //!
-//! A message is channel C2 (inter-agent) to its first recipient, or C1 when addressed to the user; a tool call is
-//! channel C3 from the caller to the tool. Cannot carry: thoughts and tool results (AgentLeak's channels have no
+//! AgentLeak's agents all hold the vault and its requests come from the user, so the seeker is written as the
+//! `user` (its name is lost) and every other speaker under its own name. A message is channel C1 when it is to or
+//! from the user (the seeker), else C2 (inter-agent) to its first recipient; a tool call is channel C3 from the
+//! caller to the tool. Cannot carry: thoughts and tool results (AgentLeak's channels have no
 //! reasoning or tool-output channel: they are left out); the tool name and arguments of a call (C3 records only
 //! `content`, the note text, and the tool as `target`: the adapter reads a TOOL_CALL with no tool name); further
 //! recipients; per-turn times; ground truth (the vault is empty: the simulator's truth file holds it); trust,
@@ -15,7 +17,7 @@ use serde_json::{Value, json};
 
 use super::{Part, to_vec_pretty, ts_iso_micros};
 use crate::error::Result;
-use crate::simulate::chain::{Chain, TurnKind};
+use crate::simulate::chain::{Chain, Role, TurnKind};
 
 #[derive(Serialize)]
 struct Trace<'a> {
@@ -32,17 +34,21 @@ struct Trace<'a> {
 
 pub(super) fn encode(chain: &Chain) -> Result<Vec<Part>> {
     let mut messages = Vec::with_capacity(chain.turns.len());
+    let seekers: Vec<&str> =
+        chain.turns.iter().filter(|t| t.role == Role::Seeker).map(|t| t.speaker.as_str()).collect();
+    let as_user = |name: &str| if seekers.contains(&name) { "user" } else { name }.to_string();
     for turn in &chain.turns {
-        let target = turn.recipients.first().map_or("", String::as_str);
+        let source = as_user(&turn.speaker);
+        let target = as_user(turn.recipients.first().map_or("", String::as_str));
         let channel = match &turn.kind {
-            TurnKind::Message if target.eq_ignore_ascii_case("user") => "C1",
+            TurnKind::Message if target == "user" || source == "user" => "C1",
             TurnKind::Message => "C2",
             TurnKind::ToolCall { .. } => "C3",
             TurnKind::Thought | TurnKind::ToolResult { .. } => continue,
         };
-        let target = super::tool_of(turn).unwrap_or(target);
+        let target = super::tool_of(turn).map_or(target, str::to_string);
         messages.push(json!({
-            "channel": channel, "source": turn.speaker, "target": target, "content": turn.text,
+            "channel": channel, "source": source, "target": target, "content": turn.text,
             "has_leak": false, "leaked_fields": [],
         }));
     }
@@ -61,16 +67,19 @@ pub(super) fn encode(chain: &Chain) -> Result<Vec<Part>> {
     Ok(vec![Part::File { path: format!("agentleak/{}.json", chain.run_id), bytes: to_vec_pretty(&trace)? }])
 }
 
-/// AgentLeak: thoughts and tool results left out; a tool call has no tool name or arguments.
+/// AgentLeak: thoughts and tool results left out; a tool call has no tool name or arguments; the seeker is `user`.
 #[cfg(test)]
 pub(super) fn expected(chain: &Chain) -> Vec<super::tests::Expected> {
     super::tests::identity(chain)
         .into_iter()
         .zip(&chain.turns)
         .filter(|(_, t)| matches!(t.kind, TurnKind::Message | TurnKind::ToolCall { .. }))
-        .map(|(mut e, _)| {
+        .map(|(mut e, t)| {
             e.3 = None;
             e.4 = None;
+            if t.role == Role::Seeker {
+                e.0 = "user".into();
+            }
             e
         })
         .collect()
