@@ -11,7 +11,7 @@
 //! message of the dev split.
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
-use regex::{Regex, RegexBuilder};
+use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 
 use crate::schema::match_kind;
 
@@ -44,6 +44,9 @@ pub struct Matcher {
     /// Digit-only forms, for spelled-out digit runs.
     digits: Vec<(String, usize)>,
     regexes: Vec<(Regex, usize)>,
+    /// All the regexes in one automaton: one pass over a text says which of them match at all, so only those
+    /// are run again for their positions (the cost stays near one pass when items grow tenfold).
+    regex_set: Option<RegexSet>,
 }
 
 /// Literal forms shorter than this many characters (in every view) are not matched.
@@ -83,8 +86,19 @@ impl Matcher {
                 regexes.push((regex, index));
             }
         }
+        let regex_set = if regexes.is_empty() {
+            None
+        } else {
+            let set = RegexSetBuilder::new(regexes.iter().map(|(r, _)| r.as_str()))
+                .case_insensitive(true)
+                .size_limit(64 << 20)
+                .build()
+                .map_err(|e| format!("the items' patterns do not fit in one automaton: {e}"))?;
+            Some(set)
+        };
         Ok(Matcher {
             items: items.iter().map(|i| i.item_id.clone()).collect(),
+            regex_set,
             exact: automaton(&exact_forms, true),
             exact_owner,
             normalized: automaton(&normalized_forms, false),
@@ -130,7 +144,8 @@ impl Matcher {
                 }
             }
         }
-        for (regex, item) in &self.regexes {
+        let candidates = self.regex_set.as_ref().map(|set| set.matches(text)).into_iter().flat_map(|m| m.into_iter());
+        for (regex, item) in candidates.map(|i| &self.regexes[i]) {
             for m in regex.find_iter(text) {
                 if m.start() < m.end() {
                     add(*item, match_kind::PATTERN, m.start(), m.end());
