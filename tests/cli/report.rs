@@ -98,9 +98,12 @@ document.getElementById('f').addEventListener('load', () => {
         .expect("chromium runs");
     let dom = String::from_utf8_lossy(&output.stdout);
     let log = String::from_utf8_lossy(&output.stderr);
+    // The probe's script holds the same words: read them from its result element only.
+    let marker = "<pre id=\"result\">";
+    let result = &dom[dom.find(marker).unwrap_or_else(|| panic!("no result in the DOM:\n{dom}\n{log}")) + marker.len()..];
     let field = |name: &str| -> usize {
-        let at = dom.find(name).unwrap_or_else(|| panic!("no {name} in the DOM:\n{dom}\n{log}")) + name.len();
-        dom[at..].chars().take_while(char::is_ascii_digit).collect::<String>().parse().unwrap()
+        let at = result.find(name).unwrap_or_else(|| panic!("no {name} in {result}")) + name.len();
+        result[at..].chars().take_while(char::is_ascii_digit).collect::<String>().parse().unwrap()
     };
     let errors = log
         .lines()
