@@ -29,6 +29,10 @@ MODELS = {"Qwen": "qwen-max", "Llama-3-8B": "llama-3-8b-instruct", "DeepSeek": "
 # Task success (rises with trust) and over-authorization, by backend: (intercept, slope) on the logit scale.
 SUCCESS = {"Qwen": (-0.6, 2.6), "Llama-3-8B": (-1.2, 2.4), "DeepSeek": (-0.4, 2.8), "GPT": (0.0, 2.4)}
 OVERAUTH = {"Qwen": (-3.0, 2.6), "Llama-3-8B": (-3.4, 3.4), "DeepSeek": (-2.8, 2.6), "GPT": (-3.2, 2.4)}
+# Shifts of the task-success intercept: frameworks coordinate differently, and a defense costs some legitimate
+# completions (a guardian denies or delays a few allowed requests, repartitioning adds a cross-check).
+FRAMEWORK_SUCCESS = {"AgentScope": 0.0, "AutoGen": 0.3, "LangGraph": 0.15}
+DEFENSE_SUCCESS = {"none": 0.0, "repartitioning": -0.2, "guardian": -0.35}
 # Defended variants of AgentScope-DeepSeek: target mean OER at the three trust levels.
 DEFENSES = {"repartitioning": (0.16, 0.36, 0.48), "guardian": (0.07, 0.26, 0.37)}
 
@@ -96,6 +100,7 @@ def main():
     for framework, backend, defense, means in systems:
         b0, b1, b2 = quadratic([solve_eta(m, off) for m in means])
         sa, sb = SUCCESS[backend]
+        sa = round(sa + FRAMEWORK_SUCCESS[framework] + DEFENSE_SUCCESS[defense], 3)
         oa, ob = OVERAUTH[backend]
         if defense != "none":
             oa = round(oa - 0.8, 3)
