@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use super::{OerRow, ReportData};
-use crate::figures::{Chart, Figure, Point, Series};
+use crate::figures::{Chart, Figure, Group3d, Point, Series, TradeoffSeries};
 use crate::metrics::SystemKey;
 use crate::stats::ad;
 
@@ -164,7 +164,7 @@ pub fn figures(data: &ReportData) -> Vec<Figure> {
     // Fig. 8: 3-D scatter of (OER(τ1), OER(τ2), OER(τ3)) per sub-scene by framework, with three levels.
     if levels.len() == 3 {
         let t = triplets(rows);
-        let groups: Vec<(String, Vec<(f64, f64, f64)>)> = frameworks
+        let groups: Vec<Group3d> = frameworks
             .iter()
             .map(|f| {
                 let pts = t
@@ -238,7 +238,7 @@ pub fn figures(data: &ReportData) -> Vec<Figure> {
     // Beyond the paper: task success against OER, one line per system through its trust levels.
     if rows.iter().any(|r| r.success.is_some()) {
         let systems = distinct(rows.iter().map(|r| r.system.clone()));
-        let s: Vec<(String, Vec<(f64, f64, String)>)> = systems
+        let s: Vec<TradeoffSeries> = systems
             .iter()
             .map(|sys| {
                 let oer = mean_curve(rows, |r| r.system == *sys);
