@@ -100,7 +100,8 @@ document.getElementById('f').addEventListener('load', () => {
     let log = String::from_utf8_lossy(&output.stderr);
     // The probe's script holds the same words: read them from its result element only.
     let marker = "<pre id=\"result\">";
-    let result = &dom[dom.find(marker).unwrap_or_else(|| panic!("no result in the DOM:\n{dom}\n{log}")) + marker.len()..];
+    let result =
+        &dom[dom.find(marker).unwrap_or_else(|| panic!("no result in the DOM:\n{dom}\n{log}")) + marker.len()..];
     let field = |name: &str| -> usize {
         let at = result.find(name).unwrap_or_else(|| panic!("no {name} in {result}")) + name.len();
         result[at..].chars().take_while(char::is_ascii_digit).collect::<String>().parse().unwrap()
