@@ -30,7 +30,8 @@ pub fn compute(store: &Store, epsilon: f64) -> tvp::Result<(Metrics, Fits)> {
     if metrics.cells.is_empty() {
         let why: Vec<String> = metrics.excluded.iter().map(|(r, n)| format!("{n} {r}")).collect();
         return Err(tvp::Error::Usage(format!(
-            "no labeled run with a scenario and a trust level in {} (excluded: {})",
+            "no labeled run with a scenario and a trust level in {} (excluded: {}); the labels are in the store \
+             (`tvp sql`), and a --manifest giving scenario_id and trust per run makes metrics possible",
             store.root.display(),
             if why.is_empty() { "none: the store has no runs".into() } else { why.join(", ") }
         )));

@@ -113,6 +113,29 @@ pub fn run(args: RunArgs) -> tvp::Result<i32> {
         "      {} records read = {} ingested + {} rejected; {} runs",
         summary.read, summary.ingested, summary.rejected, summary.runs
     );
+    let runtime = super::runtime()?;
+    if summary.rejected > 0 {
+        let rejects = runtime.block_on(async {
+            let ctx = tvp::sql::session(&store).await?;
+            tvp::sql::query(&ctx, "SELECT file, line, reason FROM rejects ORDER BY file, line LIMIT 5").await
+        })?;
+        for batch in &rejects {
+            use arrow::array::{Array, AsArray};
+            let (file, line, reason) =
+                (batch.column(0).as_string::<i32>(), batch.column(1).as_primitive::<arrow::datatypes::Int64Type>(), batch.column(2).as_string::<i32>());
+            for i in 0..batch.num_rows() {
+                let at = if line.is_null(i) { String::new() } else { format!(" line {}", line.value(i)) };
+                eprintln!("      rejected: {}{at}: {}", file.value(i), reason.value(i));
+            }
+        }
+        eprintln!("      (all reasons: tvp sql --store {} \"SELECT file, line, reason FROM rejects\")", store_dir.display());
+    }
+    if summary.runs == 0 {
+        return Err(tvp::Error::Usage(format!(
+            "no run could be read from {}; see the rejects above, and `tvp formats` for what tvp reads",
+            paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+        )));
+    }
 
     stage(3, "labeling with the rules in queries/");
     let label_options = tvp::label::Options {
@@ -121,7 +144,7 @@ pub fn run(args: RunArgs) -> tvp::Result<i32> {
         external_labels: None,
         reveal: Reveal::from_flag(false),
     };
-    let labels = super::runtime()?.block_on(tvp::label::label(&store, &catalog, &label_options))?;
+    let labels = runtime.block_on(tvp::label::label(&store, &catalog, &label_options))?;
     eprintln!(
         "      {} runs, {} over-exposed, {} over-authorized",
         labels.runs, labels.over_exposed, labels.over_authorized
