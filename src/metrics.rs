@@ -269,52 +269,22 @@ fn system_aggregates(cells: &[Cell], drift: &[Drift]) -> Vec<Aggregate> {
             });
             let shares: Vec<f64> =
                 group.iter().map(|c| rate(c)).filter(|(_, n)| *n > 0).map(|(k, n)| k as f64 / n as f64).collect();
-            let ci = cluster_bootstrap(&shares, BOOTSTRAP_REPLICATES, BOOTSTRAP_SEED, |xs| mean(xs.iter().copied()));
-            out.push(Aggregate {
-                system: system.clone(),
-                metric,
-                trust: Some(trust),
-                aggregation: "mean_of_scenarios",
-                value: ci.estimate,
-                low: ci.lo.is_finite().then_some(ci.lo),
-                high: ci.hi.is_finite().then_some(ci.hi),
-                interval: Some("bootstrap over scenarios"),
-                chains,
-                scenarios: shares.len(),
-            });
+            out.push(mean_of_scenarios(system, metric, Some(trust), &shares, chains));
         }
     }
 
     // AD per system: the mean of per-scenario AD (equal weights), and the AD of the system's per-τ OER curve,
     // itself pooled or the mean of scenarios.
-    let systems: Vec<SystemKey> = {
-        let mut s: Vec<SystemKey> = cells.iter().map(|c| c.system.clone()).collect();
-        s.dedup();
-        s.sort();
-        s.dedup();
-        s
-    };
+    let systems: std::collections::BTreeSet<&SystemKey> = cells.iter().map(|c| &c.system).collect();
     for system in systems {
         let per_scenario: Vec<f64> =
-            drift.iter().filter(|d| d.system == system && d.weights == "equal").map(|d| d.ad).collect();
-        let chains: u64 = cells.iter().filter(|c| c.system == system).map(|c| c.chains).sum();
-        let ci = cluster_bootstrap(&per_scenario, BOOTSTRAP_REPLICATES, BOOTSTRAP_SEED, |xs| mean(xs.iter().copied()));
-        out.push(Aggregate {
-            system: system.clone(),
-            metric: "ad",
-            trust: None,
-            aggregation: "mean_of_scenarios",
-            value: ci.estimate,
-            low: ci.lo.is_finite().then_some(ci.lo),
-            high: ci.hi.is_finite().then_some(ci.hi),
-            interval: Some("bootstrap over scenarios"),
-            chains,
-            scenarios: per_scenario.len(),
-        });
+            drift.iter().filter(|d| d.system == *system && d.weights == "equal").map(|d| d.ad).collect();
+        let chains: u64 = cells.iter().filter(|c| c.system == *system).map(|c| c.chains).sum();
+        out.push(mean_of_scenarios(system, "ad", None, &per_scenario, chains));
         for aggregation in ["pooled", "mean_of_scenarios"] {
             let curve: Vec<f64> = out
                 .iter()
-                .filter(|a| a.system == system && a.metric == "oer" && a.aggregation == aggregation)
+                .filter(|a| a.system == *system && a.metric == "oer" && a.aggregation == aggregation)
                 .map(|a| a.value)
                 .collect();
             out.push(Aggregate {
@@ -332,6 +302,29 @@ fn system_aggregates(cells: &[Cell], drift: &[Drift]) -> Vec<Aggregate> {
         }
     }
     out
+}
+
+/// The plain mean of per-scenario values, with a seeded bootstrap interval over scenarios.
+fn mean_of_scenarios(
+    system: &SystemKey,
+    metric: &'static str,
+    trust: Option<f64>,
+    values: &[f64],
+    chains: u64,
+) -> Aggregate {
+    let ci = cluster_bootstrap(values, BOOTSTRAP_REPLICATES, BOOTSTRAP_SEED, |xs| mean(xs.iter().copied()));
+    Aggregate {
+        system: system.clone(),
+        metric,
+        trust,
+        aggregation: "mean_of_scenarios",
+        value: ci.estimate,
+        low: ci.lo.is_finite().then_some(ci.lo),
+        high: ci.hi.is_finite().then_some(ci.hi),
+        interval: Some("bootstrap over scenarios"),
+        chains,
+        scenarios: values.len(),
+    }
 }
 
 fn mean<'a>(values: impl Iterator<Item = &'a f64>) -> f64 {

@@ -121,14 +121,20 @@ pub fn run(args: RunArgs) -> tvp::Result<i32> {
         })?;
         for batch in &rejects {
             use arrow::array::{Array, AsArray};
-            let (file, line, reason) =
-                (batch.column(0).as_string::<i32>(), batch.column(1).as_primitive::<arrow::datatypes::Int64Type>(), batch.column(2).as_string::<i32>());
+            let (file, line, reason) = (
+                batch.column(0).as_string::<i32>(),
+                batch.column(1).as_primitive::<arrow::datatypes::Int64Type>(),
+                batch.column(2).as_string::<i32>(),
+            );
             for i in 0..batch.num_rows() {
                 let at = if line.is_null(i) { String::new() } else { format!(" line {}", line.value(i)) };
                 eprintln!("      rejected: {}{at}: {}", file.value(i), reason.value(i));
             }
         }
-        eprintln!("      (all reasons: tvp sql --store {} \"SELECT file, line, reason FROM rejects\")", store_dir.display());
+        eprintln!(
+            "      (all reasons: tvp sql --store {} \"SELECT file, line, reason FROM rejects\")",
+            store_dir.display()
+        );
     }
     if summary.runs == 0 {
         return Err(tvp::Error::Usage(format!(

@@ -34,17 +34,7 @@ pub(super) fn draw<DB: DrawingBackend>(
     // Room above the tallest bar for its value label.
     let yr = (if lo < 0.0 { lo - span * 0.08 } else { 0.0 })..(hi + span * 0.14);
 
-    let items: Vec<LegendItem> = series
-        .iter()
-        .enumerate()
-        .map(|(i, (label, _))| LegendItem {
-            label: label.clone(),
-            color: color(i),
-            marker: None,
-            line: None,
-            patch: true,
-        })
-        .collect();
+    let items = LegendItem::all(series, |it| LegendItem { marker: None, patch: true, ..it });
     let lw = legend_width(root, &items, body, ctx);
     let plot = PxRect { x1: body.x1 - lw, ..body };
     let labels: Vec<String> = (0..n_groups).map(|i| groups.get(i).cloned().unwrap_or_default()).collect();

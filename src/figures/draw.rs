@@ -378,6 +378,21 @@ pub(super) struct LegendItem {
     pub patch: bool,
 }
 
+impl LegendItem {
+    /// Series `i` under `label`: its palette color and marker, no line, no patch.
+    pub fn nth(i: usize, label: &str) -> LegendItem {
+        LegendItem { label: label.to_string(), color: color(i), marker: Some(marker(i)), line: None, patch: false }
+    }
+
+    /// The items of labeled series, built by `nth` and adjusted by `style`.
+    pub fn all<'a, T: 'a>(
+        series: impl IntoIterator<Item = &'a (String, T)>,
+        style: impl Fn(LegendItem) -> LegendItem,
+    ) -> Vec<LegendItem> {
+        series.into_iter().enumerate().map(|(i, (label, _))| style(LegendItem::nth(i, label))).collect()
+    }
+}
+
 const SWATCH: f64 = 40.0;
 
 /// The width the legend column needs, at most a third of `body`; 0 without items.

@@ -20,17 +20,7 @@ pub(super) fn draw<DB: DrawingBackend>(
     if axes.is_empty() || !series.iter().any(|(_, vs)| vs.iter().take(axes.len()).any(|v| v.is_finite())) {
         return Ok(false);
     }
-    let items: Vec<LegendItem> = series
-        .iter()
-        .enumerate()
-        .map(|(i, (label, _))| LegendItem {
-            label: label.clone(),
-            color: color(i),
-            marker: Some(marker(i)),
-            line: Some(false),
-            patch: false,
-        })
-        .collect();
+    let items = LegendItem::all(series, |it| LegendItem { line: Some(false), ..it });
     let lw = legend_width(root, &items, body, ctx);
     let plot = PxRect { x1: body.x1 - lw, ..body };
     let label_style = ctx.font(AXIS);

@@ -52,17 +52,7 @@ pub(super) fn draw<DB: DrawingBackend>(
     let ranges = [range(|p| p.0), range(|p| p.1), range(|p| p.2)];
     let norm = |k: usize, v: f64| (v - ranges[k].0) / (ranges[k].1 - ranges[k].0) - 0.5;
 
-    let items: Vec<LegendItem> = groups
-        .iter()
-        .enumerate()
-        .map(|(i, (label, _))| LegendItem {
-            label: label.clone(),
-            color: color(i),
-            marker: Some(marker(i)),
-            line: None,
-            patch: false,
-        })
-        .collect();
+    let items = LegendItem::all(groups, |it| it);
     let lw = legend_width(root, &items, body, ctx);
     let plot = PxRect { x1: body.x1 - lw, ..body };
 

@@ -26,17 +26,7 @@ pub(super) fn draw<DB: DrawingBackend>(
     let xr = padded(x_lo, x_hi, 0.1);
     let yr = padded(y_lo, y_hi, 0.1);
 
-    let items: Vec<LegendItem> = series
-        .iter()
-        .enumerate()
-        .map(|(i, (label, _))| LegendItem {
-            label: label.clone(),
-            color: color(i),
-            marker: Some(marker(i)),
-            line: Some(false),
-            patch: false,
-        })
-        .collect();
+    let items = LegendItem::all(series, |it| LegendItem { line: Some(false), ..it });
     let lw = legend_width(root, &items, body, ctx);
     let plot = PxRect { x1: body.x1 - lw, ..body };
     let area = sub(root, plot);

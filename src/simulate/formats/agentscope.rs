@@ -109,13 +109,5 @@ pub(super) fn encode(chain: &Chain) -> Result<Vec<Part>> {
 /// The documented mapping: a tool call's content is its arguments, a tool result's sender its tool.
 #[cfg(test)]
 pub(super) fn expected(chain: &Chain) -> Vec<super::tests::Expected> {
-    let mut out = super::tests::identity(chain);
-    for (e, turn) in out.iter_mut().zip(&chain.turns) {
-        match &turn.kind {
-            TurnKind::ToolCall { args, .. } => e.2 = args.clone(),
-            TurnKind::ToolResult { name } => e.0 = name.clone(),
-            _ => {}
-        }
-    }
-    out
+    super::tests::args_as_content(chain)
 }

@@ -87,15 +87,7 @@ pub(super) fn encode_04(chain: &Chain) -> Result<Vec<Part>> {
 /// AgentChat 0.4: tool call content = arguments, tool result sender = the tool.
 #[cfg(test)]
 pub(super) fn expected_04(chain: &Chain) -> Vec<super::tests::Expected> {
-    let mut out = super::tests::identity(chain);
-    for (e, turn) in out.iter_mut().zip(&chain.turns) {
-        match &turn.kind {
-            TurnKind::ToolCall { args, .. } => e.2 = args.clone(),
-            TurnKind::ToolResult { name } => e.0 = name.clone(),
-            _ => {}
-        }
-    }
-    out
+    super::tests::args_as_content(chain)
 }
 
 // ---- AutoGen 0.2 ----

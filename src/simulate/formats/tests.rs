@@ -78,6 +78,19 @@ pub(super) fn chain(run_id: &str, index: u64) -> Chain {
 }
 
 /// The identity mapping: each turn one message.
+/// The mapping most native formats have: a tool call's content is its arguments, a tool result's sender its tool.
+pub(super) fn args_as_content(chain: &Chain) -> Vec<Expected> {
+    let mut out = identity(chain);
+    for (e, turn) in out.iter_mut().zip(&chain.turns) {
+        match &turn.kind {
+            TurnKind::ToolCall { args, .. } => e.2 = args.clone(),
+            TurnKind::ToolResult { name } => e.0 = name.clone(),
+            _ => {}
+        }
+    }
+    out
+}
+
 pub(super) fn identity(chain: &Chain) -> Vec<Expected> {
     chain
         .turns
