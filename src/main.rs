@@ -6,6 +6,13 @@ mod cli;
 use clap::Parser;
 
 fn main() {
+    // Output piped into `head` (or a closed pager) ends tvp quietly, as it does any Unix tool, instead of a panic
+    // on the failed write.
+    #[cfg(unix)]
+    // SAFETY: restoring the default disposition of SIGPIPE at start-up, before any thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let args = match cli::Cli::try_parse() {
         Ok(args) => args,
         Err(e) => {
