@@ -125,6 +125,15 @@ fn run_makes_a_report_whose_page_loads_every_figure_in_chromium() {
     for stage in ["[1/5]", "[2/5]", "[3/5]", "[4/5]", "[5/5]"] {
         assert!(run.stderr.contains(stage), "{}", run.stderr);
     }
+    // The metrics and fits are tables of the store, for SQL.
+    let store = out.join("store");
+    let counts = super::ingest::sql_csv(
+        store.to_str().unwrap(),
+        "SELECT (SELECT count(*) FROM metrics_cells) AS cells, (SELECT sum(chains) FROM metrics_cells) AS chains, \
+         (SELECT count(DISTINCT system) FROM fits) AS systems, (SELECT count(*) FROM fits WHERE chosen) AS chosen, \
+         (SELECT count(*) FROM metrics_systems WHERE metric = 'ad' AND aggregation = 'mean_of_scenarios') AS ad",
+    );
+    assert_eq!(counts[1], "456,912,8,8,8", "8 systems x 19 scenarios x 3 trust levels, 2 chains each");
     let html = std::fs::read_to_string(&index).unwrap();
     assert!(!html.contains("http://") && !html.contains("https://"), "the report must not reach the network");
     let (images, broken, errors) = open_in_chromium(&index);
