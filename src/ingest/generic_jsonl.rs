@@ -112,6 +112,10 @@ fn message_from(o: &Map<String, Value>, offset: i64) -> Result<(Message, RunMeta
         }
     };
     let integer = |key: &str| -> Result<Option<i64>, String> {
+        // Exact when the JSON number is an integer (a 63-bit seed survives); a float must be whole.
+        if let Some(exact) = o.get(key).and_then(Value::as_i64) {
+            return Ok(Some(exact));
+        }
         match number(key)? {
             Some(x) if x.fract() == 0.0 => Ok(Some(x as i64)),
             Some(x) => Err(format!("`{key}` must be a whole number, found {x}")),

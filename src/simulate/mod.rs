@@ -283,9 +283,10 @@ pub fn simulate(options: &Options, progress: &dyn Progress) -> Result<Summary> {
 }
 
 /// The seed of the chain in cell (scenario, τ) at `repetition`: the same for every system, so chains pair up.
+/// 53 bits, so that it is exact wherever a log stores numbers as doubles (JSON readers often do).
 pub fn chain_seed(corpus_seed: u64, scenario_id: &str, tau: f64, repetition: u32) -> u64 {
     let scenario = xxhash_rust::xxh3::xxh3_64(scenario_id.as_bytes());
-    Rng::derive(corpus_seed, &[scenario, tau.to_bits(), repetition as u64]).next_u64() >> 1
+    Rng::derive(corpus_seed, &[scenario, tau.to_bits(), repetition as u64]).next_u64() >> 11
 }
 
 fn create(path: &Path) -> Result<std::io::BufWriter<fs::File>> {

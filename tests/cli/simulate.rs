@@ -104,6 +104,16 @@ fn every_format_is_written_and_read_back_by_ingest_with_no_rejects() {
         "SELECT count(*), count(DISTINCT framework), min(CAST(synthetic AS INT)), count(trust), count(scenario_id) FROM runs",
     );
     assert_eq!(runs[1], "46,1,1,46,46");
+    // Seeds reach the store exactly, whatever the format stores numbers as.
+    let manifest_text = std::fs::read_to_string(&manifest).unwrap();
+    let mut expected: Vec<String> =
+        manifest_text.lines().skip(1).map(|l| l.split(',').nth(7).unwrap().to_string()).collect();
+    expected.sort();
+    expected.dedup();
+    let mut seeds: Vec<String> =
+        sql_csv(store.to_str().unwrap(), "SELECT DISTINCT CAST(seed AS VARCHAR) FROM runs")[1..].to_vec();
+    seeds.sort();
+    assert_eq!(seeds, expected);
 }
 
 /// Simulate, ingest with the manifest, label with `--truth`; the accuracy object of the JSON summary.
