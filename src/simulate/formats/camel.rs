@@ -59,12 +59,7 @@ pub(super) fn encode_roleplay(chain: &Chain) -> Result<Vec<Part>> {
 /// CAMEL RolePlaying: only the messages.
 #[cfg(test)]
 pub(super) fn expected_roleplay(chain: &Chain) -> Vec<super::tests::Expected> {
-    super::tests::identity(chain)
-        .into_iter()
-        .zip(&chain.turns)
-        .filter(|(_, t)| t.kind == TurnKind::Message)
-        .map(|(e, _)| e)
-        .collect()
+    super::tests::messages_only(chain)
 }
 
 // ---- Workforce ----

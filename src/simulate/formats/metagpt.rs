@@ -85,10 +85,5 @@ pub(super) fn encode_team(chain: &Chain) -> Result<Vec<Part>> {
 /// MetaGPT: only the messages.
 #[cfg(test)]
 pub(super) fn expected(chain: &Chain) -> Vec<super::tests::Expected> {
-    super::tests::identity(chain)
-        .into_iter()
-        .zip(&chain.turns)
-        .filter(|(_, t)| t.kind == TurnKind::Message)
-        .map(|(e, _)| e)
-        .collect()
+    super::tests::messages_only(chain)
 }

@@ -78,6 +78,11 @@ pub(super) fn chain(run_id: &str, index: u64) -> Chain {
 }
 
 /// The identity mapping: each turn one message.
+/// Formats that record only what was said: the messages, as they are.
+pub(super) fn messages_only(chain: &Chain) -> Vec<Expected> {
+    identity(chain).into_iter().zip(&chain.turns).filter(|(_, t)| t.kind == TurnKind::Message).map(|(e, _)| e).collect()
+}
+
 /// The mapping most native formats have: a tool call's content is its arguments, a tool result's sender its tool.
 pub(super) fn args_as_content(chain: &Chain) -> Vec<Expected> {
     let mut out = identity(chain);
