@@ -15,7 +15,7 @@ use arrow::array::{ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::metrics::{BOOTSTRAP_REPLICATES, BOOTSTRAP_SEED, Metrics, SystemKey};
+use crate::metrics::{BOOTSTRAP_REPLICATES, BOOTSTRAP_SEED, Metrics, SystemKey, trust_key};
 use crate::schema::Table;
 use crate::stats::{
     McNemar, RateEffect, SystemPoint, TrustFit, TrustPoint, TrustShape, ad_effect, fit_trust_by_aic, mcnemar_pairs,
@@ -125,7 +125,7 @@ pub fn fit(metrics: &Metrics, epsilon: f64) -> Fits {
     for system in metrics.systems() {
         let mut pooled: BTreeMap<i64, (f64, u64, u64)> = BTreeMap::new();
         for cell in metrics.cells.iter().filter(|c| c.system == system) {
-            let entry = pooled.entry((cell.trust * 1e6).round() as i64).or_insert((cell.trust, 0, 0));
+            let entry = pooled.entry(trust_key(cell.trust)).or_insert((cell.trust, 0, 0));
             entry.1 += cell.over_exposed;
             entry.2 += cell.chains;
         }
@@ -193,21 +193,29 @@ fn defense_effects(metrics: &Metrics) -> Vec<DefenseEffect> {
         let mut base_chains: HashMap<(String, i64, i64), bool> = HashMap::new();
         for c in metrics.chains.iter().filter(|c| c.system == baseline) {
             if let Some(seed) = c.seed {
-                base_chains.insert((c.scenario_id.clone(), (c.trust * 1e6).round() as i64, seed), c.over_exposed);
+                base_chains.insert((c.scenario_id.clone(), trust_key(c.trust), seed), c.over_exposed);
             }
         }
         let mut per_trust = Vec::new();
         for trust in metrics.trust_levels() {
-            let pooled = |s: &SystemKey| metrics.aggregate(s, "oer", Some(trust), "pooled");
-            let (Some(d), Some(b)) = (pooled(defended), pooled(&baseline)) else { continue };
-            let (kd, nd) = ((d.value * d.chains as f64).round() as u64, d.chains);
-            let (kb, nb) = ((b.value * b.chains as f64).round() as u64, b.chains);
+            let key = trust_key(trust);
+            // Over-exposed and all chains of a system at this τ, pooled over scenarios.
+            let counts = |s: &SystemKey| {
+                metrics
+                    .cells
+                    .iter()
+                    .filter(|c| c.system == *s && trust_key(c.trust) == key)
+                    .fold((0, 0), |(k, n), c| (k + c.over_exposed, n + c.chains))
+            };
+            let ((kd, nd), (kb, nb)) = (counts(defended), counts(&baseline));
+            if nd == 0 || nb == 0 {
+                continue;
+            }
             let effect = rate_effect(kd, nd, kb, nb);
-            let key = (trust * 1e6).round() as i64;
             let pairs: Vec<(bool, bool)> = metrics
                 .chains
                 .iter()
-                .filter(|c| c.system == *defended && (c.trust * 1e6).round() as i64 == key)
+                .filter(|c| c.system == *defended && trust_key(c.trust) == key)
                 .filter_map(|c| {
                     let seed = c.seed?;
                     base_chains.get(&(c.scenario_id.clone(), key, seed)).map(|&base| (base, c.over_exposed))

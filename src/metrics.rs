@@ -175,7 +175,7 @@ pub async fn compute(store: &Store) -> Result<Metrics> {
 }
 
 /// Trust levels are grouped at this precision (a τ of 0.1 and 0.1000000001 are one level).
-fn trust_key(trust: f64) -> i64 {
+pub fn trust_key(trust: f64) -> i64 {
     (trust * 1e6).round() as i64
 }
 

@@ -8,15 +8,11 @@ use std::collections::BTreeMap;
 
 use super::{OerRow, ReportData};
 use crate::figures::{Chart, Figure, Group3d, Point, Series, TradeoffSeries};
-use crate::metrics::SystemKey;
+use crate::metrics::{SystemKey, trust_key as key};
 use crate::stats::ad;
 
 fn tau_label(t: f64) -> String {
     format!("τ = {t}")
-}
-
-fn key(t: f64) -> i64 {
-    (t * 1e6).round() as i64
 }
 
 /// Mean OER per τ over the rows `keep` selects.
