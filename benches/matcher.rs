@@ -41,6 +41,7 @@ fn items(scale: usize) -> Vec<ItemPatterns> {
             item_id: i.id.clone(),
             forms: i.values.iter().chain(&i.forms).cloned().collect(),
             patterns: i.patterns.clone(),
+            kinds: Vec::new(),
         })
         .collect();
     let base = items.clone();
@@ -50,6 +51,7 @@ fn items(scale: usize) -> Vec<ItemPatterns> {
                 item_id: format!("{}_{copy}", item.item_id),
                 forms: item.forms.iter().map(|f| format!("{f}{copy}")).collect(),
                 patterns: Vec::new(),
+                kinds: Vec::new(),
             });
         }
     }

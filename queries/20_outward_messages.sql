@@ -6,31 +6,37 @@
 -- system prompts and tool results are never outward; tool calls are outward (to the tool) and their arguments count
 -- as text; a message addressed only to its own sender is a note, not outward; unknown recipients (an empty list)
 -- count as outward.
--- Input: messages, runs, roles. Output: run_id, scenario_id, turn, sender, recipients, kind, tool_name, content,
--- tool_args.
+-- Input: messages, run_truth, roles. Output: run_id, scenario_id, truth_key, turn, sender, recipients, channel,
+-- kind, tool_name, content, tool_args.
 WITH named AS (
   SELECT DISTINCT m.run_id
   FROM messages m
-  JOIN runs r ON r.run_id = m.run_id
+  JOIN run_truth r ON r.run_id = m.run_id
   JOIN roles ro ON ro.scenario_id = r.scenario_id AND ro.agent = m.sender
+),
+custodians AS (
+  SELECT DISTINCT scenario_id, agent FROM roles WHERE role = 'custodian'
 )
 SELECT
   m.run_id,
   r.scenario_id,
+  r.truth_key,
   m.turn,
   m.sender,
   m.recipients,
+  m.channel,
   m.kind,
   m.tool_name,
   m.content,
   m.tool_args
 FROM messages m
-JOIN runs r ON r.run_id = m.run_id
+JOIN run_truth r ON r.run_id = m.run_id
 LEFT JOIN named n ON n.run_id = m.run_id
+LEFT JOIN custodians c ON c.scenario_id = r.scenario_id AND c.agent = m.sender
 WHERE m.kind IN ('message', 'tool_call', 'handoff')
   AND (
     m.sender_role = 'custodian'
-    OR m.sender IN (SELECT agent FROM roles WHERE roles.scenario_id = r.scenario_id AND roles.role = 'custodian')
+    OR c.agent IS NOT NULL
     OR (m.sender = 'assistant' AND n.run_id IS NULL AND r.scenario_id IS NOT NULL)
   )
   AND (cardinality(m.recipients) = 0 OR cardinality(array_remove_all(m.recipients, m.sender)) > 0)

@@ -171,6 +171,16 @@ pub enum Require {
     All,
 }
 
+impl Require {
+    /// The value `success_conditions.require` holds.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Require::Any => "any",
+            Require::All => "all",
+        }
+    }
+}
+
 impl Scenario {
     pub fn item(&self, id: &str) -> Option<&Item> {
         self.items.iter().find(|i| i.id == id)

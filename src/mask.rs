@@ -31,8 +31,11 @@ pub fn mask(secret: &str) -> String {
     secret.chars().enumerate().map(|(i, c)| if i < keep || c.is_whitespace() { c } else { '*' }).collect()
 }
 
-/// Masks every occurrence of known secret values in free text (query results, evidence), case-insensitively,
-/// in one pass over the text.
+/// Masks every whole occurrence of known secret values in free text (query results, evidence), case-insensitively,
+/// in one pass over the text. Whole means what the matcher means by standing alone: `2512` is masked in
+/// `code 2512` but not inside `25123`; where a value is part of a longer name (`mistral-large-2512`), the caller
+/// decides by column whether the text can carry secrets at all (see `sql::sensitive_columns`).
+#[derive(Debug)]
 pub struct Masker {
     automaton: Option<aho_corasick::AhoCorasick>,
 }
@@ -60,6 +63,9 @@ impl Masker {
         let mut out = String::new();
         let mut last = 0;
         for m in automaton.find_iter(text) {
+            if !crate::label::matcher::standalone(text, m.start(), m.end()) {
+                continue;
+            }
             out.push_str(&text[last..m.start()]);
             out.push_str(&mask(&text[m.start()..m.end()]));
             last = m.end();
@@ -97,6 +103,8 @@ mod tests {
             "code 01**, again 01**; ne** **********"
         );
         assert_eq!(masker.mask_text("ab cd"), "ab cd");
+        // Only whole occurrences: a value inside a longer number or word is not that value.
+        assert_eq!(masker.mask_text("10107 and a0107 but 0107"), "10107 and a0107 but 01**");
         assert_eq!(Masker::new([]).mask_text("0107"), "0107");
     }
 

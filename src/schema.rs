@@ -57,6 +57,9 @@ pub mod col {
     pub const SPAN_END: &str = "span_end";
     pub const RULE: &str = "rule";
     pub const EVIDENCE: &str = "evidence";
+    pub const ITEM_KIND: &str = "item_kind";
+    pub const HOP: &str = "hop";
+    pub const PATH: &str = "path";
     // outcomes
     pub const LABEL_SCOPE: &str = "label_scope";
     pub const OVER_EXPOSED: &str = "over_exposed";
@@ -272,7 +275,41 @@ pub fn exposures() -> SchemaRef {
         Field::new(col::SPAN_END, DataType::Int64, false),
         utf8(col::RULE, false),
         utf8(col::EVIDENCE, false),
+        utf8(col::ITEM_KIND, true),
+        utf8(col::CHANNEL, true),
+        Field::new(col::HOP, DataType::Int32, false),
+        Field::new(col::PATH, utf8_list_type(), false),
     ]))
+}
+
+/// Session table `external_labels`: a judge's or a human's labels merged by `tvp label --labels`.
+pub fn external_labels() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        utf8(col::RUN_ID, false),
+        Field::new(col::TURN, DataType::Int32, false),
+        utf8(col::ITEM_ID, false),
+        utf8("source", true),
+    ]))
+}
+
+/// Session table `roles`: which agent names a catalog scenario gives which role.
+pub fn roles() -> SchemaRef {
+    Arc::new(Schema::new(vec![utf8(col::SCENARIO_ID, false), utf8("agent", false), utf8("role", false)]))
+}
+
+/// Session table `success_conditions`: a scenario's success condition, one row per action or item it names.
+pub fn success_conditions() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        utf8(col::SCENARIO_ID, false),
+        utf8("require", false),
+        utf8(col::KIND, false),
+        utf8("ref", false),
+    ]))
+}
+
+/// Session table `label_settings`: one row with the labeling scope (`chain` or `final`).
+pub fn label_settings() -> SchemaRef {
+    Arc::new(Schema::new(vec![utf8(col::SCOPE, false)]))
 }
 
 /// Labels: one row per action performed in a run, with whether it was allowed.

@@ -1,6 +1,10 @@
 //! SQL over the store: a DataFusion `SessionContext` with every canonical table registered (a listing table over
 //! its Parquet files, or an empty table of the canonical schema when the store has none yet), and rendering of
 //! results as a table, CSV or JSON lines with secret values masked unless revealed.
+//!
+//! Masking is by column: a result column is masked when it can carry transcript text or ground truth, that is when
+//! the query computes it from one of [`SENSITIVE_COLUMNS`] (followed through projections, joins, aggregates,
+//! unions and subqueries in the query's plan). Model names, ids, paths and counts are shown as they are.
 
 use std::sync::Arc;
 
@@ -10,6 +14,9 @@ use arrow::util::display::{ArrayFormatter, FormatOptions};
 use datafusion::datasource::MemTable;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::ListingOptions;
+use datafusion::common::Column;
+use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
+use datafusion::logical_expr::{Expr, LogicalPlan};
 use datafusion::prelude::SessionContext;
 
 use crate::error::{Error, Result};
@@ -43,6 +50,70 @@ pub fn sql_error(e: impl std::fmt::Display) -> Error {
     Error::Sql { message: e.to_string() }
 }
 
+/// Columns of the store and session tables that hold transcript text or ground-truth values.
+pub const SENSITIVE_COLUMNS: [&str; 7] = ["content", "tool_args", "evidence", "value", "match_forms", "patterns", "reason"];
+
+/// For each output column of a plan: whether it is computed from a sensitive column. Plan shapes this does not
+/// know are judged conservatively (sensitive when anything under them is).
+pub fn sensitive_columns(plan: &LogicalPlan) -> Vec<bool> {
+    (0..plan.schema().fields().len()).map(|i| sensitive_output(plan, i)).collect()
+}
+
+fn sensitive_output(plan: &LogicalPlan, index: usize) -> bool {
+    match plan {
+        LogicalPlan::TableScan(scan) => {
+            scan.projected_schema.fields().get(index).is_some_and(|f| SENSITIVE_COLUMNS.contains(&f.name().as_str()))
+        }
+        LogicalPlan::Projection(p) => p.expr.get(index).is_none_or(|e| sensitive_expr(e, &p.input)),
+        LogicalPlan::Aggregate(a) => {
+            let exprs: Vec<&Expr> = a.group_expr.iter().chain(&a.aggr_expr).collect();
+            // Beyond the listed expressions come grouping ids: numbers.
+            exprs.get(index).is_some_and(|e| sensitive_expr(e, &a.input))
+        }
+        LogicalPlan::Union(u) => u.inputs.iter().any(|input| sensitive_output(input, index)),
+        LogicalPlan::Values(_) | LogicalPlan::EmptyRelation(_) => false,
+        LogicalPlan::Window(w) => {
+            let passed = w.input.schema().fields().len();
+            match index.checked_sub(passed) {
+                None => sensitive_output(&w.input, index),
+                Some(i) => w.window_expr.get(i).is_none_or(|e| sensitive_expr(e, &w.input)),
+            }
+        }
+        _ => {
+            // Filters, sorts, limits, aliases and distinct keep their input's columns in place; a join's columns
+            // are its inputs' under the same qualified names. Anything else is treated as sensitive.
+            let inputs = plan.inputs();
+            if let [input] = inputs.as_slice()
+                && input.schema().fields().len() == plan.schema().fields().len()
+            {
+                return sensitive_output(input, index);
+            }
+            let (qualifier, field) = plan.schema().qualified_field(index);
+            let column = Column::new(qualifier.cloned(), field.name());
+            inputs
+                .iter()
+                .find_map(|input| input.schema().maybe_index_of_column(&column).map(|i| sensitive_output(input, i)))
+                .unwrap_or(true)
+        }
+    }
+}
+
+/// Whether an expression over `input` reads a sensitive column (scalar subqueries included).
+fn sensitive_expr(expr: &Expr, input: &LogicalPlan) -> bool {
+    let mut sensitive = false;
+    let _ = expr.apply(|e| {
+        match e {
+            Expr::Column(c) => {
+                sensitive |= input.schema().maybe_index_of_column(c).is_none_or(|i| sensitive_output(input, i));
+            }
+            Expr::ScalarSubquery(sub) => sensitive |= sensitive_columns(&sub.subquery).iter().any(|&s| s),
+            _ => {}
+        }
+        Ok(if sensitive { TreeNodeRecursion::Stop } else { TreeNodeRecursion::Continue })
+    });
+    sensitive
+}
+
 /// Run one SQL statement and collect its result.
 pub async fn query(ctx: &SessionContext, sql: &str) -> Result<Vec<RecordBatch>> {
     let frame = ctx.sql(sql).await.map_err(sql_error)?;
@@ -56,8 +127,9 @@ pub enum OutputFormat {
     Json,
 }
 
-/// Render result batches; every cell passes through the masker.
-pub fn render(batches: &[RecordBatch], format: OutputFormat, masker: &Masker) -> Result<String> {
+/// Render result batches; the cells of the columns marked sensitive (see [`sensitive_columns`]) pass through the
+/// masker.
+pub fn render(batches: &[RecordBatch], format: OutputFormat, masker: &Masker, sensitive: &[bool]) -> Result<String> {
     let Some(first) = batches.first() else { return Ok(String::new()) };
     let schema = first.schema();
     let headers: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
@@ -66,7 +138,11 @@ pub fn render(batches: &[RecordBatch], format: OutputFormat, masker: &Masker) ->
     let textual: Vec<bool> = schema
         .fields()
         .iter()
-        .map(|f| !(f.data_type().is_numeric() || f.data_type().is_temporal() || *f.data_type() == DataType::Boolean))
+        .enumerate()
+        .map(|(i, f)| {
+            let text = !(f.data_type().is_numeric() || f.data_type().is_temporal() || *f.data_type() == DataType::Boolean);
+            text && sensitive.get(i).copied().unwrap_or(true)
+        })
         .collect();
     let options = FormatOptions::default().with_null("");
     let mut rows: Vec<Vec<String>> = Vec::new();
@@ -190,14 +266,36 @@ mod tests {
         let ctx = session(&store).await.unwrap();
         let sql = "SELECT scenario_id, value FROM items WHERE scenario_id = 'S1-4' AND NOT is_decoy ORDER BY value";
         let batches = query(&ctx, sql).await.unwrap();
-        let shown = render(&batches, OutputFormat::Csv, &Masker::new(["0107"])).unwrap();
+        let sensitive = [false, true];
+        let shown = render(&batches, OutputFormat::Csv, &Masker::new(["0107"]), &sensitive).unwrap();
         assert!(shown.starts_with("scenario_id,value\n"), "{shown}");
         assert!(shown.contains("01**") && !shown.contains("0107"), "{shown}");
-        let revealed = render(&batches, OutputFormat::Json, &Masker::new([])).unwrap();
+        let revealed = render(&batches, OutputFormat::Json, &Masker::new([]), &sensitive).unwrap();
         assert!(revealed.contains("\"value\":\"0107\""), "{revealed}");
         // Numbers are never masked, even when they spell a secret.
         let counts = query(&ctx, "SELECT CAST(107 AS BIGINT) * 10 + 7 AS n, '0107' AS s").await.unwrap();
-        let shown = render(&counts, OutputFormat::Csv, &Masker::new(["1077", "0107"])).unwrap();
+        let shown = render(&counts, OutputFormat::Csv, &Masker::new(["1077", "0107"]), &[true, true]).unwrap();
         assert_eq!(shown, "n,s\n1077,01**\n");
+    }
+
+    /// Which result columns can carry secrets, followed through the plan.
+    #[tokio::test]
+    async fn sensitive_columns_follow_the_plan() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::create(dir.path()).unwrap();
+        let ctx = session(&store).await.unwrap();
+        let cases: [(&str, &[bool]); 7] = [
+            ("SELECT backend, count(*) FROM runs GROUP BY backend", &[false, false]),
+            ("SELECT run_id, content AS c, upper(tool_args) FROM messages", &[false, true, true]),
+            ("SELECT r.backend, m.content FROM runs r JOIN messages m ON m.run_id = r.run_id", &[false, true]),
+            ("SELECT x FROM (SELECT evidence AS x FROM exposures) t WHERE x <> ''", &[true]),
+            ("SELECT model FROM messages UNION ALL SELECT value FROM items", &[true]),
+            ("SELECT item_id, (SELECT max(value) FROM items) AS v FROM exposures", &[false, true]),
+            ("SELECT source_file, '0107' AS literal FROM runs ORDER BY 1 LIMIT 3", &[false, false]),
+        ];
+        for (sql, expected) in cases {
+            let frame = ctx.sql(sql).await.unwrap();
+            assert_eq!(sensitive_columns(frame.logical_plan()), expected, "{sql}");
+        }
     }
 }

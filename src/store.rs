@@ -75,7 +75,7 @@ impl Store {
             .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
             .build();
         let writer = ArrowWriter::try_new(file, schema, Some(props)).map_err(|e| parquet_error(&temp, e))?;
-        Ok(PartWriter { writer, temp, path, rows: 0 })
+        Ok(PartWriter { writer: Some(writer), temp, path, rows: 0 })
     }
 
     /// Write whole batches as one new part file; nothing is written for no rows.
@@ -93,16 +93,49 @@ impl Store {
     /// Write a derived table anew (labels, metrics, fits): the new part first, then the old parts go, so a failure
     /// leaves the old table in place.
     pub fn replace(&self, table: Table, batches: &[RecordBatch]) -> Result<()> {
-        let old = self.table_files(table.name());
         let mut writer = self.part_writer(table.name(), table.schema(), None)?;
         for batch in batches {
             writer.write(batch)?;
         }
+        self.replace_with(table, writer)
+    }
+
+    /// Replace a derived table by a part written with [`Store::part_writer`]: the new part is finished first,
+    /// then the old parts go, so a failure leaves the old table in place.
+    pub fn replace_with(&self, table: Table, writer: PartWriter) -> Result<()> {
+        let old = self.table_files(table.name());
         let new = writer.finish()?;
         for path in old.into_iter().filter(|p| *p != new) {
             std::fs::remove_file(&path).map_err(|source| Error::Write { path, source })?;
         }
         Ok(())
+    }
+
+    /// Every row of a table, read from its files (for small tables such as the ground truth).
+    pub fn read_table(&self, table: Table) -> Result<Vec<RecordBatch>> {
+        let mut batches = Vec::new();
+        for path in self.table_files(table.name()) {
+            let file = File::open(&path).map_err(|source| Error::Read { path: path.clone(), source })?;
+            let reader = ParquetRecordBatchReaderBuilder::try_new(file)
+                .and_then(|b| b.build())
+                .map_err(|e| parquet_error(&path, e))?;
+            for batch in reader {
+                batches.push(batch.map_err(|e| Error::Corrupt { path: path.clone(), reason: e.to_string() })?);
+            }
+        }
+        Ok(batches)
+    }
+
+    /// The uncompressed size of a table's data, from its files' footers (nothing else is read).
+    pub fn uncompressed_bytes(&self, table: Table) -> u64 {
+        let mut bytes = 0u64;
+        for path in self.table_files(table.name()) {
+            let Ok(file) = File::open(&path) else { continue };
+            let Ok(reader) = parquet::file::reader::SerializedFileReader::new(file) else { continue };
+            use parquet::file::reader::FileReader;
+            bytes += reader.metadata().row_groups().iter().map(|g| g.total_byte_size().max(0) as u64).sum::<u64>();
+        }
+        bytes
     }
 
     /// Distinct non-null values of a string column across a table's files (e.g. the source hashes ingested).
@@ -129,7 +162,8 @@ impl Store {
 
 /// One Parquet file being written; it appears under its final name only when [`PartWriter::finish`] succeeds.
 pub struct PartWriter {
-    writer: ArrowWriter<File>,
+    /// Taken by `finish`; a writer dropped unfinished removes its temp file.
+    writer: Option<ArrowWriter<File>>,
     temp: PathBuf,
     path: PathBuf,
     rows: usize,
@@ -138,17 +172,27 @@ pub struct PartWriter {
 impl PartWriter {
     pub fn write(&mut self, batch: &RecordBatch) -> Result<()> {
         self.rows += batch.num_rows();
-        self.writer.write(batch).map_err(|e| parquet_error(&self.temp, e))
+        let writer = self.writer.as_mut().expect("a part writer is written only before finish");
+        writer.write(batch).map_err(|e| parquet_error(&self.temp, e))
     }
 
     pub fn rows(&self) -> usize {
         self.rows
     }
 
-    pub fn finish(self) -> Result<PathBuf> {
-        self.writer.close().map_err(|e| parquet_error(&self.temp, e))?;
+    pub fn finish(mut self) -> Result<PathBuf> {
+        let writer = self.writer.take().expect("a part writer is finished once");
+        writer.close().map_err(|e| parquet_error(&self.temp, e))?;
         std::fs::rename(&self.temp, &self.path).map_err(|source| Error::Write { path: self.path.clone(), source })?;
-        Ok(self.path)
+        Ok(self.path.clone())
+    }
+}
+
+impl Drop for PartWriter {
+    fn drop(&mut self) {
+        if self.writer.take().is_some() {
+            let _ = std::fs::remove_file(&self.temp);
+        }
     }
 }
 
@@ -200,7 +244,10 @@ mod tests {
         let mut writer = store.part_writer("runs", crate::schema::runs(), Some("x")).unwrap();
         writer.write(&RecordBatch::new_empty(crate::schema::runs())).unwrap();
         assert!(store.table_files("runs").is_empty());
+        let temp = writer.temp.clone();
+        assert!(temp.exists());
         drop(writer);
         assert!(store.table_files("runs").is_empty());
+        assert!(!temp.exists(), "an abandoned part leaves no temp file behind");
     }
 }

@@ -32,6 +32,10 @@ pub struct LabelArgs {
     /// A ground-truth file (the simulator's truth.jsonl): also print the labels' precision and recall against it
     #[arg(long)]
     truth: Option<PathBuf>,
+    /// Label the runs in N partitions (by a hash of the run id), one at a time, so memory holds one partition;
+    /// default: one partition per 160 MiB of message and ground-truth data
+    #[arg(long, value_name = "N")]
+    partitions: Option<usize>,
     /// Print the summary as JSON
     #[arg(long)]
     json: bool,
@@ -48,6 +52,7 @@ pub fn run(args: LabelArgs) -> tvp::Result<i32> {
         queries: args.queries.clone(),
         external_labels: args.labels.clone(),
         reveal: Reveal::from_flag(args.reveal),
+        partitions: args.partitions,
     };
     let runtime = super::runtime()?;
     let summary = runtime.block_on(tvp::label::label(&store, &catalog, &options))?;

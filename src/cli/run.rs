@@ -144,12 +144,7 @@ pub fn run(args: RunArgs) -> tvp::Result<i32> {
     }
 
     stage(3, "labeling with the rules in queries/");
-    let label_options = tvp::label::Options {
-        scope: args.scope,
-        queries: None,
-        external_labels: None,
-        reveal: Reveal::from_flag(false),
-    };
+    let label_options = tvp::label::Options::new(args.scope, Reveal::from_flag(false));
     let labels = runtime.block_on(tvp::label::label(&store, &catalog, &label_options))?;
     eprintln!(
         "      {} runs, {} over-exposed, {} over-authorized",

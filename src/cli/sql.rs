@@ -19,7 +19,9 @@ pub struct SqlArgs {
     /// Output: an aligned table (long cells cut), CSV, or JSON lines
     #[arg(long, value_enum, default_value = "table")]
     format: OutputFormat,
-    /// Show secret values (items of the store and the catalog) instead of masking them
+    /// Show secret values instead of masking them. Masked by default: whole occurrences of the store's and the
+    /// catalog's item values, in result columns computed from `content`, `tool_args`, `evidence`, `value`,
+    /// `match_forms`, `patterns` or `reason`; other columns (ids, model names, paths, counts) are shown as they are
     #[arg(long)]
     reveal: bool,
     /// The scenario catalog whose tables (catalog_items, catalog_actions, roles, success_conditions) are queryable
@@ -37,9 +39,17 @@ pub fn run(args: SqlArgs) -> tvp::Result<i32> {
     };
     let reveal = Reveal::from_flag(args.reveal);
     let text = runtime.block_on(async {
-        let (ctx, masker) = tvp::label::session(&store, &catalog, reveal, Scope::Chain).await?;
-        let batches = tvp::sql::query(&ctx, &args.sql).await?;
-        tvp::sql::render(&batches, args.format, &masker)
+        let (ctx, truths) = tvp::label::session(&store, &catalog, reveal, Scope::Chain).await?;
+        let frame = ctx.sql(&args.sql).await.map_err(tvp::sql::sql_error)?;
+        let sensitive = tvp::sql::sensitive_columns(frame.logical_plan());
+        let batches = frame.collect().await.map_err(tvp::sql::sql_error)?;
+        // The secrets are read only when a column that can hold them is shown masked.
+        let masker = if reveal == Reveal::Masked && sensitive.iter().any(|&s| s) {
+            truths.masker().map_err(|message| tvp::Error::Sql { message })?
+        } else {
+            std::sync::Arc::new(tvp::mask::Masker::new([]))
+        };
+        tvp::sql::render(&batches, args.format, &masker, &sensitive)
     })?;
     print!("{text}");
     Ok(0)

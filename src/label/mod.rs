@@ -9,26 +9,25 @@
 pub mod accuracy;
 pub mod matcher;
 pub mod queries;
+pub mod truths;
 pub mod udf;
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, AsArray, RecordBatch, StringArray};
-use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use arrow::array::{ArrayRef, AsArray, RecordBatch, StringArray};
+use arrow::datatypes::SchemaRef;
 use datafusion::datasource::MemTable;
 use datafusion::prelude::{JsonReadOptions, ParquetReadOptions, SessionContext};
 use serde::Serialize;
 
 use crate::catalog::Catalog;
 use crate::error::{Error, Result};
-use crate::mask::{Masker, Reveal};
-use crate::schema::{Table, col};
+use crate::mask::Reveal;
+use crate::schema::Table;
 use crate::sql::{query, sql_error};
 use crate::store::Store;
-use matcher::{ItemPatterns, Matcher};
-use udf::ItemIndex;
+use truths::Truths;
 
 /// Which outward messages count for a run's over-exposure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
@@ -55,73 +54,47 @@ pub struct Options {
     /// JSONL, CSV or Parquet with run_id, turn, item_id (and optionally source): a judge's or a human's labels.
     pub external_labels: Option<PathBuf>,
     pub reveal: Reveal,
+    /// Label the runs in this many partitions (by a hash of the run id), one after the other, so memory stays
+    /// bounded by a partition's size; `None` picks the count from the store's size.
+    pub partitions: Option<usize>,
 }
 
-/// A session over the store with the catalog tables and the `tvp_*` functions, and the masker for its secrets.
-pub async fn session(
-    store: &Store,
-    catalog: &Catalog,
-    reveal: Reveal,
-    scope: Scope,
-) -> Result<(SessionContext, Arc<Masker>)> {
-    let ctx = crate::sql::session(store).await?;
-    register_batch(&ctx, "catalog_items", catalog.items_batch())?;
-    register_batch(&ctx, "catalog_actions", catalog.actions_batch())?;
-    register_batch(&ctx, "roles", roles_batch(catalog))?;
-    register_batch(&ctx, "success_conditions", success_batch(catalog))?;
-    register_batch(&ctx, "label_settings", settings_batch(scope))?;
-    register_batch(&ctx, "external_labels", RecordBatch::new_empty(external_schema()))?;
-
-    // Every item the session knows, grouped by whose ground truth it is.
-    let sql = "SELECT scope, scenario_id, run_id, item_id, match_forms, patterns, is_decoy FROM items \
-               UNION ALL SELECT scope, scenario_id, run_id, item_id, match_forms, patterns, is_decoy FROM catalog_items";
-    let batches = query(&ctx, sql).await?;
-    let mut by_run: HashMap<String, Vec<ItemPatterns>> = HashMap::new();
-    let mut by_scenario: HashMap<String, Vec<ItemPatterns>> = HashMap::new();
-    let mut secrets: Vec<String> = Vec::new();
-    for batch in &batches {
-        let text = |i: usize| batch.column(i).as_string::<i32>().clone();
-        let (scope, scenario, run, item) = (text(0), text(1), text(2), text(3));
-        let forms = batch.column(4).as_list::<i32>().clone();
-        let patterns = batch.column(5).as_list::<i32>().clone();
-        let decoy = batch.column(6).as_boolean().clone();
-        for row in 0..batch.num_rows() {
-            if decoy.value(row) {
-                continue;
-            }
-            let list = |l: &arrow::array::ListArray| -> Vec<String> {
-                l.value(row).as_string::<i32>().iter().flatten().map(str::to_string).collect()
-            };
-            let entry =
-                ItemPatterns { item_id: item.value(row).to_string(), forms: list(&forms), patterns: list(&patterns) };
-            secrets.extend(entry.forms.iter().cloned());
-            let key = |a: &StringArray| a.is_valid(row).then(|| a.value(row).to_string());
-            match (scope.value(row), key(&run), key(&scenario)) {
-                ("run", Some(run), _) => by_run.entry(run).or_default().push(entry),
-                (_, _, Some(scenario)) => by_scenario.entry(scenario).or_default().push(entry),
-                _ => {}
-            }
-        }
+impl Options {
+    pub fn new(scope: Scope, reveal: Reveal) -> Options {
+        Options { scope, queries: None, external_labels: None, reveal, partitions: None }
     }
-    let build = |groups: HashMap<String, Vec<ItemPatterns>>| -> Result<HashMap<String, Matcher>> {
-        groups
-            .into_iter()
-            .map(|(key, items)| {
-                Matcher::new(&items)
-                    .map(|m| (key.clone(), m))
-                    .map_err(|message| Error::Query { query: format!("ground truth of {key}"), message })
-            })
-            .collect()
-    };
-    let index = Arc::new(ItemIndex { by_run: build(by_run)?, by_scenario: build(by_scenario)? });
-    let masker = Arc::new(match reveal {
-        Reveal::Shown => Masker::new([]),
-        Reveal::Masked => Masker::new(secrets.iter().map(String::as_str)),
-    });
-    for function in udf::functions(index, masker.clone(), reveal) {
+}
+
+/// Uncompressed bytes of messages and run items a partition holds at most, when the count is picked by size.
+const PARTITION_BYTES: u64 = 160 << 20;
+
+/// A session over the store with the catalog tables and the `tvp_*` functions. Nothing is compiled here: the
+/// returned [`Truths`] reads the store's and the catalog's items the first time a function (or the masker) needs them.
+pub async fn session(store: &Store, catalog: &Catalog, reveal: Reveal, scope: Scope) -> Result<(SessionContext, Arc<Truths>)> {
+    let ctx = crate::sql::session(store).await?;
+    register_session_tables(&ctx, catalog, scope)?;
+    let (store, catalog_items) = (store.clone(), catalog.items_batch());
+    let truths = Arc::new(Truths::new(Box::new(move || {
+        let mut batches = store.read_table(Table::Items).map_err(|e| e.to_string())?;
+        batches.push(catalog_items.clone());
+        Ok(batches)
+    })));
+    for function in udf::functions(truths.clone(), reveal) {
         ctx.register_udf(function);
     }
-    Ok((ctx, masker))
+    Ok((ctx, truths))
+}
+
+/// The tables a session registers beside the store's: the catalog's ground truth, roles, success conditions, the
+/// label settings and (empty unless `--labels`) the external labels.
+fn register_session_tables(ctx: &SessionContext, catalog: &Catalog, scope: Scope) -> Result<()> {
+    register_batch(ctx, "catalog_items", catalog.items_batch())?;
+    register_batch(ctx, "catalog_actions", catalog.actions_batch())?;
+    register_batch(ctx, "roles", roles_batch(catalog))?;
+    register_batch(ctx, "success_conditions", success_batch(catalog))?;
+    register_batch(ctx, "label_settings", settings_batch(scope))?;
+    register_batch(ctx, "external_labels", RecordBatch::new_empty(crate::schema::external_labels()))?;
+    Ok(())
 }
 
 /// What labeling found, for the summary line.
@@ -137,49 +110,116 @@ pub struct Summary {
     pub task_success_known: usize,
     pub task_success: usize,
     pub rules: Vec<String>,
+    /// How many partitions of runs the store was labeled in.
+    pub partitions: usize,
 }
 
+/// The tables a labeling writes to the store.
+const OUTPUTS: [Table; 3] = [Table::Exposures, Table::Authorizations, Table::Outcomes];
+
 /// Run every rule over the store and write the label tables.
+///
+/// The runs are split into partitions by a hash of their id and labeled one partition after the other: every rule
+/// relates rows of one run (joins on run_id or truth key), so the union of the partitions' results is the whole
+/// store's, and memory holds one partition's rows at a time. The label tables are streamed into new part files
+/// and replace the old ones only when every partition is done.
 pub async fn label(store: &Store, catalog: &Catalog, options: &Options) -> Result<Summary> {
     let rules = queries::rules(options.queries.as_deref())?;
-    let (ctx, _) = session(store, catalog, options.reveal, options.scope).await?;
-    if let Some(path) = &options.external_labels {
-        register_external(&ctx, path).await?;
-    }
-    let mut results: HashMap<String, Vec<RecordBatch>> = HashMap::new();
-    for rule in &rules {
-        let frame =
-            ctx.sql(&rule.sql).await.map_err(|e| Error::Query { query: rule.origin_name(), message: e.to_string() })?;
-        let planned: SchemaRef = Arc::new(frame.schema().as_arrow().clone());
-        let batches =
-            frame.collect().await.map_err(|e| Error::Query { query: rule.origin_name(), message: e.to_string() })?;
-        // The batches' own schema may differ from the plan's in nullability; they are what the table holds.
-        let schema = batches.first().map_or(planned, |b| b.schema());
-        let table = MemTable::try_new(schema, vec![batches.clone()]).map_err(sql_error)?;
-        ctx.deregister_table(rule.table.as_str()).map_err(sql_error)?;
-        ctx.register_table(rule.table.as_str(), Arc::new(table)).map_err(sql_error)?;
-        results.insert(rule.table.clone(), batches);
-    }
-
-    let mut summary = Summary {
-        scope: options.scope.as_str().into(),
-        rules: rules.iter().map(|r| r.origin_name()).collect(),
-        ..Summary::default()
-    };
-    for table in [Table::Exposures, Table::Authorizations, Table::Outcomes] {
-        let Some(batches) = results.get(table.name()) else {
+    for table in OUTPUTS {
+        if !rules.iter().any(|r| r.table == table.name()) {
             return Err(Error::Query {
                 query: table.name().into(),
                 message: format!("no rule produced the `{}` table", table.name()),
             });
-        };
-        let canonical = batches
-            .iter()
-            .map(|b| to_canonical(b, table))
-            .collect::<std::result::Result<Vec<_>, String>>()
-            .map_err(|message| Error::Query { query: table.name().into(), message })?;
-        store.replace(table, &canonical)?;
+        }
     }
+    let partitions = options.partitions.unwrap_or_else(|| partitions_for(store)).max(1);
+    let mut writers = Vec::new();
+    for table in OUTPUTS {
+        writers.push((table, store.part_writer(table.name(), table.schema(), None)?));
+    }
+    for partition in 0..partitions {
+        let ctx = partition_session(store, catalog, options, partition, partitions).await?;
+        for rule in &rules {
+            let frame = ctx
+                .sql(&rule.sql)
+                .await
+                .map_err(|e| Error::Query { query: rule.origin_name(), message: e.to_string() })?;
+            let planned: SchemaRef = Arc::new(frame.schema().as_arrow().clone());
+            let batches = frame
+                .collect()
+                .await
+                .map_err(|e| Error::Query { query: rule.origin_name(), message: e.to_string() })?;
+            // The batches' own schema may differ from the plan's in nullability; they are what the table holds.
+            let schema = batches.first().map_or(planned, |b| b.schema());
+            if let Some((table, writer)) = writers.iter_mut().find(|(t, _)| t.name() == rule.table) {
+                for batch in &batches {
+                    let canonical = to_canonical(batch, *table)
+                        .map_err(|message| Error::Query { query: table.name().into(), message })?;
+                    writer.write(&canonical)?;
+                }
+            }
+            let table = MemTable::try_new(schema, vec![batches]).map_err(sql_error)?;
+            ctx.deregister_table(rule.table.as_str()).map_err(sql_error)?;
+            ctx.register_table(rule.table.as_str(), Arc::new(table)).map_err(sql_error)?;
+        }
+    }
+    for (table, writer) in writers {
+        store.replace_with(table, writer)?;
+    }
+    let mut summary = summarize(store).await?;
+    summary.scope = options.scope.as_str().into();
+    summary.rules = rules.iter().map(|r| r.origin_name()).collect();
+    summary.partitions = partitions;
+    Ok(summary)
+}
+
+/// How many partitions keep each under [`PARTITION_BYTES`] of message and item data.
+fn partitions_for(store: &Store) -> usize {
+    let bytes = store.uncompressed_bytes(Table::Messages) + store.uncompressed_bytes(Table::Items);
+    bytes.div_ceil(PARTITION_BYTES).max(1) as usize
+}
+
+/// A session whose `runs`, `messages`, `items` and `actions` hold one partition's runs (and the store's
+/// scenario-scoped ground truth), with the functions over that partition's truths.
+async fn partition_session(
+    store: &Store,
+    catalog: &Catalog,
+    options: &Options,
+    partition: usize,
+    partitions: usize,
+) -> Result<SessionContext> {
+    let ctx = crate::sql::session(store).await?;
+    if partitions > 1 {
+        ctx.register_udf(udf::bucket_function());
+        for table in [Table::Runs, Table::Messages, Table::Items, Table::Actions] {
+            let name = table.name();
+            let all = format!("all_{name}");
+            let provider = ctx.deregister_table(name).map_err(sql_error)?.expect("every store table is registered");
+            ctx.register_table(all.as_str(), provider).map_err(sql_error)?;
+            let sql = format!(
+                "SELECT * FROM {all} WHERE run_id IS NULL OR tvp_bucket(run_id, {partitions}) = {partition}"
+            );
+            let view = ctx.sql(&sql).await.map_err(sql_error)?.into_view();
+            ctx.register_table(name, view).map_err(sql_error)?;
+        }
+    }
+    register_session_tables(&ctx, catalog, options.scope)?;
+    if let Some(path) = &options.external_labels {
+        register_external(&ctx, path).await?;
+    }
+    let mut items = query(&ctx, "SELECT * FROM items").await?;
+    items.push(catalog.items_batch());
+    let truths = Arc::new(Truths::new(Box::new(move || Ok(items.clone()))));
+    for function in udf::functions(truths, options.reveal) {
+        ctx.register_udf(function);
+    }
+    Ok(ctx)
+}
+
+/// The summary line's counts, read back from the label tables in the store.
+async fn summarize(store: &Store) -> Result<Summary> {
+    let ctx = crate::sql::session(store).await?;
     let counts = query(
         &ctx,
         "SELECT count(*) AS runs, count(*) FILTER (WHERE over_exposed) AS over_exposed, \
@@ -189,19 +229,26 @@ pub async fn label(store: &Store, catalog: &Catalog, options: &Options) -> Resul
          FROM outcomes",
     )
     .await?;
-    let count = |i: usize| {
-        counts.first().map_or(0, |b| b.column(i).as_primitive::<arrow::datatypes::Int64Type>().value(0) as usize)
+    let count = |name: &str| -> usize {
+        counts.first().and_then(|b| b.column_by_name(name)).map_or(0, |c| {
+            c.as_primitive_opt::<arrow::datatypes::Int64Type>().map_or(0, |a| a.value(0) as usize)
+        })
     };
-    summary.runs = count(0);
-    summary.over_exposed = count(1);
-    summary.exposures = count(2);
-    summary.authorizations = count(3);
-    summary.over_authorized = count(4);
-    summary.task_success_known = count(5);
-    summary.task_success = count(6);
-    for batch in query(&ctx, "SELECT match_kind, count(*) FROM exposures GROUP BY 1 ORDER BY 1").await? {
-        let kinds = batch.column(0).as_string::<i32>();
-        let counts = batch.column(1).as_primitive::<arrow::datatypes::Int64Type>();
+    let mut summary = Summary {
+        runs: count("runs"),
+        over_exposed: count("over_exposed"),
+        exposures: count("exposures"),
+        authorizations: count("actions"),
+        over_authorized: count("over_authorized"),
+        task_success_known: count("known"),
+        task_success: count("succeeded"),
+        ..Summary::default()
+    };
+    for batch in query(&ctx, "SELECT match_kind, count(*) AS n FROM exposures GROUP BY 1 ORDER BY 1").await? {
+        let (Some(kinds), Some(counts)) = (batch.column_by_name("match_kind"), batch.column_by_name("n")) else {
+            continue;
+        };
+        let (kinds, counts) = (kinds.as_string::<i32>(), counts.as_primitive::<arrow::datatypes::Int64Type>());
         for row in 0..batch.num_rows() {
             summary.exposures_by_kind.push((kinds.value(row).to_string(), counts.value(row) as usize));
         }
@@ -231,15 +278,6 @@ fn register_batch(ctx: &SessionContext, name: &str, batch: RecordBatch) -> Resul
     Ok(())
 }
 
-fn external_schema() -> SchemaRef {
-    Arc::new(Schema::new(vec![
-        Field::new(col::RUN_ID, DataType::Utf8, false),
-        Field::new(col::TURN, DataType::Int32, false),
-        Field::new(col::ITEM_ID, DataType::Utf8, false),
-        Field::new("source", DataType::Utf8, true),
-    ]))
-}
-
 /// Load external labels (JSONL, CSV or Parquet by extension) as the `external_labels` table.
 async fn register_external(ctx: &SessionContext, path: &std::path::Path) -> Result<()> {
     let shown = path.display().to_string();
@@ -252,7 +290,7 @@ async fn register_external(ctx: &SessionContext, path: &std::path::Path) -> Resu
     }
     .map_err(|e| bad(e.to_string()))?;
     let batches = frame.collect().await.map_err(|e| bad(e.to_string()))?;
-    let schema = external_schema();
+    let schema = crate::schema::external_labels();
     let mut converted = Vec::new();
     for batch in &batches {
         let mut columns: Vec<ArrayRef> = Vec::new();
@@ -285,11 +323,7 @@ fn roles_batch(catalog: &Catalog) -> RecordBatch {
             rows.extend(names.iter().map(|n| (s.id.as_str(), n.as_str(), role)));
         }
     }
-    let schema = Arc::new(Schema::new(vec![
-        Field::new(col::SCENARIO_ID, DataType::Utf8, false),
-        Field::new("agent", DataType::Utf8, false),
-        Field::new("role", DataType::Utf8, false),
-    ]));
+    let schema = crate::schema::roles();
     let columns: Vec<ArrayRef> = vec![
         Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r.0))),
         Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r.1))),
@@ -301,16 +335,11 @@ fn roles_batch(catalog: &Catalog) -> RecordBatch {
 fn success_batch(catalog: &Catalog) -> RecordBatch {
     let mut rows: Vec<(String, String, &str, String)> = Vec::new();
     for s in &catalog.scenarios {
-        let require = format!("{:?}", s.success.require).to_lowercase();
+        let require = s.success.require.as_str().to_string();
         rows.extend(s.success.actions.iter().map(|a| (s.id.clone(), require.clone(), "action", a.clone())));
         rows.extend(s.success.items.iter().map(|i| (s.id.clone(), require.clone(), "item", i.clone())));
     }
-    let schema = Arc::new(Schema::new(vec![
-        Field::new(col::SCENARIO_ID, DataType::Utf8, false),
-        Field::new("require", DataType::Utf8, false),
-        Field::new("kind", DataType::Utf8, false),
-        Field::new("ref", DataType::Utf8, false),
-    ]));
+    let schema = crate::schema::success_conditions();
     let columns: Vec<ArrayRef> = vec![
         Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r.0.as_str()))),
         Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r.1.as_str()))),
@@ -321,7 +350,7 @@ fn success_batch(catalog: &Catalog) -> RecordBatch {
 }
 
 fn settings_batch(scope: Scope) -> RecordBatch {
-    let schema = Arc::new(Schema::new(vec![Field::new("scope", DataType::Utf8, false)]));
+    let schema = crate::schema::label_settings();
     RecordBatch::try_new(schema, vec![Arc::new(StringArray::from(vec![scope.as_str()]))]).expect("settings batch")
 }
 
@@ -335,7 +364,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::create(dir.path()).unwrap();
         let catalog = Catalog::embedded().unwrap();
-        let options = Options { scope: Scope::Chain, queries: None, external_labels: None, reveal: Reveal::Masked };
+        let options = Options::new(Scope::Chain, Reveal::Masked);
         let summary = label(&store, &catalog, &options).await.unwrap();
         assert_eq!((summary.runs, summary.exposures, summary.authorizations), (0, 0, 0));
         assert_eq!(summary.rules.len(), queries::rules(None).unwrap().len());

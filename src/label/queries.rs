@@ -9,9 +9,10 @@ use datafusion::sql::parser::DFParser;
 
 use crate::error::{Error, Result};
 
-const EMBEDDED: [(&str, &str); 8] = [
+const EMBEDDED: [(&str, &str); 9] = [
     ("10_ground_items", include_str!("../../queries/10_ground_items.sql")),
     ("11_ground_actions", include_str!("../../queries/11_ground_actions.sql")),
+    ("12_run_truth", include_str!("../../queries/12_run_truth.sql")),
     ("20_outward_messages", include_str!("../../queries/20_outward_messages.sql")),
     ("30_item_matches", include_str!("../../queries/30_item_matches.sql")),
     ("40_exposures", include_str!("../../queries/40_exposures.sql")),
@@ -89,6 +90,7 @@ mod tests {
             [
                 "ground_items",
                 "ground_actions",
+                "run_truth",
                 "outward_messages",
                 "item_matches",
                 "exposures",

@@ -1,12 +1,17 @@
 //! The SQL functions the labeling rules call, registered on every session tvp opens over a store:
 //!
-//! - `tvp_match(scenario_id, run_id, content)` → list of `{item_id, match_kind, span_start, span_end}`: every
-//!   sensitive item of the run (its own ground truth, else its scenario's) found in the text, in one pass per view.
+//! - `tvp_match(truth_key, text)` → list of `{item_id, match_kind, span_start, span_end}`: every sensitive item of
+//!   that ground truth (`run:<run_id>` or `scenario:<id>`, see `queries/12_run_truth.sql`) found in the text, in one
+//!   pass per view. The older form `tvp_match(scenario_id, run_id, text)` picks the run's own truth, else its
+//!   scenario's.
 //! - `tvp_evidence(content, span_start, span_end)` → the matched text with a little context, the secret masked
 //!   unless the session was opened with `--reveal`.
-//! - `tvp_mask(text)` → the text with known secret values masked (unless revealed).
+//! - `tvp_mask(text)` → the text with every known secret value masked (unless revealed); `tvp_mask(truth_key,
+//!   text)` masks that ground truth's items in every form the matcher finds.
+//!
+//! The functions hold no compiled state at registration: [`Truths`] reads the items and compiles a key's matcher on
+//! first use, so a query that never calls them costs nothing.
 
-use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
@@ -14,22 +19,50 @@ use arrow::array::{
     Array, ArrayRef, AsArray, Int64Array, Int64Builder, ListBuilder, StringArray, StringBuilder, StructBuilder,
 };
 use arrow::datatypes::{DataType, Field, Fields};
-use datafusion::common::{Result as DfResult, exec_err};
-use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility};
+use datafusion::common::{DataFusionError, Result as DfResult, exec_err};
+use datafusion::logical_expr::{
+    ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, TypeSignature, Volatility,
+};
 
 use super::matcher::Matcher;
-use crate::mask::{Masker, Reveal};
+use super::truths::Truths;
+use crate::mask::{Reveal, mask};
 
-/// Matchers keyed by whose items they hold: a run's own ground truth or a scenario's.
-#[derive(Default)]
-pub struct ItemIndex {
-    pub by_run: HashMap<String, Matcher>,
-    pub by_scenario: HashMap<String, Matcher>,
+fn truth_error(message: String) -> DataFusionError {
+    DataFusionError::Execution(message)
 }
 
-impl ItemIndex {
-    fn matcher(&self, scenario: Option<&str>, run: Option<&str>) -> Option<&Matcher> {
-        run.and_then(|r| self.by_run.get(r)).or_else(|| scenario.and_then(|s| self.by_scenario.get(s)))
+/// The matcher for one row's truth key, remembering the last key so a batch of one run's messages looks it up once.
+struct KeyCache<'t> {
+    truths: &'t Truths,
+    last: Option<(String, Option<Arc<Matcher>>)>,
+}
+
+impl<'t> KeyCache<'t> {
+    fn new(truths: &'t Truths) -> KeyCache<'t> {
+        KeyCache { truths, last: None }
+    }
+
+    fn get(&mut self, key: &str) -> DfResult<Option<Arc<Matcher>>> {
+        if let Some((last, matcher)) = &self.last
+            && last == key
+        {
+            return Ok(matcher.clone());
+        }
+        let matcher = self.truths.matcher(key).map_err(truth_error)?;
+        self.last = Some((key.to_string(), matcher.clone()));
+        Ok(matcher)
+    }
+
+    /// The key of the older three-argument form: the run's own truth when it has one, else its scenario's.
+    fn legacy_key(&self, scenario: Option<&str>, run: Option<&str>) -> DfResult<Option<String>> {
+        if let Some(run) = run {
+            let key = format!("run:{run}");
+            if self.truths.has(&key).map_err(truth_error)? {
+                return Ok(Some(key));
+            }
+        }
+        Ok(scenario.map(|s| format!("scenario:{s}")))
     }
 }
 
@@ -107,15 +140,9 @@ impl StringColumn<'_> {
 #[derive(Debug)]
 struct MatchItems {
     signature: Signature,
-    index: Arc<ItemIndex>,
+    truths: Arc<Truths>,
 }
 identity_eq!(MatchItems);
-
-impl std::fmt::Debug for ItemIndex {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "ItemIndex({} runs, {} scenarios)", self.by_run.len(), self.by_scenario.len())
-    }
-}
 
 impl ScalarUDFImpl for MatchItems {
     fn name(&self) -> &str {
@@ -129,14 +156,24 @@ impl ScalarUDFImpl for MatchItems {
     }
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> DfResult<ColumnarValue> {
         let rows = args.number_rows;
-        let scenario = strings(&args.args[0], rows, "tvp_match")?;
-        let run = strings(&args.args[1], rows, "tvp_match")?;
-        let content = strings(&args.args[2], rows, "tvp_match")?;
+        let columns = args
+            .args
+            .iter()
+            .map(|a| strings(a, rows, "tvp_match"))
+            .collect::<DfResult<Vec<_>>>()?;
         let fields = match_fields();
         let mut out = ListBuilder::new(StructBuilder::from_fields(fields.clone(), rows))
             .with_field(Arc::new(Field::new("item", DataType::Struct(fields), true)));
+        let mut cache = KeyCache::new(&self.truths);
         for row in 0..rows {
-            if let (Some(matcher), Some(text)) = (self.index.matcher(scenario.get(row), run.get(row)), content.get(row))
+            let key = match columns.as_slice() {
+                [key, _] => key.get(row).map(str::to_string),
+                [scenario, run, _] => cache.legacy_key(scenario.get(row), run.get(row))?,
+                _ => return exec_err!("tvp_match takes (truth_key, text) or (scenario_id, run_id, text)"),
+            };
+            let text = columns.last().and_then(|c| c.get(row));
+            if let (Some(key), Some(text)) = (key, text)
+                && let Some(matcher) = cache.get(&key)?
             {
                 for found in matcher.find(text) {
                     let item = out.values();
@@ -209,15 +246,10 @@ impl ScalarUDFImpl for Evidence {
 #[derive(Debug)]
 struct MaskText {
     signature: Signature,
-    masker: Arc<Masker>,
+    truths: Arc<Truths>,
+    reveal: Reveal,
 }
 identity_eq!(MaskText);
-
-impl std::fmt::Debug for Masker {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Masker")
-    }
-}
 
 impl ScalarUDFImpl for MaskText {
     fn name(&self) -> &str {
@@ -231,28 +263,114 @@ impl ScalarUDFImpl for MaskText {
     }
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> DfResult<ColumnarValue> {
         let rows = args.number_rows;
-        let text = strings(&args.args[0], rows, "tvp_mask")?;
+        let columns = args.args.iter().map(|a| strings(a, rows, "tvp_mask")).collect::<DfResult<Vec<_>>>()?;
+        let Some(text) = columns.last() else { return exec_err!("tvp_mask takes (text) or (truth_key, text)") };
         let mut out = StringBuilder::new();
-        for row in 0..rows {
-            out.append_option(text.get(row).map(|t| self.masker.mask_text(t)));
+        if self.reveal == Reveal::Shown {
+            for row in 0..rows {
+                out.append_option(text.get(row));
+            }
+            return Ok(ColumnarValue::Array(Arc::new(out.finish())));
+        }
+        if columns.len() == 1 {
+            let masker = self.truths.masker().map_err(truth_error)?;
+            for row in 0..rows {
+                out.append_option(text.get(row).map(|t| masker.mask_text(t)));
+            }
+        } else {
+            let mut cache = KeyCache::new(&self.truths);
+            for row in 0..rows {
+                let matcher = match columns[0].get(row) {
+                    Some(key) => cache.get(key)?,
+                    None => None,
+                };
+                out.append_option(text.get(row).map(|t| match &matcher {
+                    Some(m) => mask_spans(t, m),
+                    None => t.to_string(),
+                }));
+            }
         }
         Ok(ColumnarValue::Array(Arc::new(out.finish())))
     }
 }
 
+/// The text with every span the matcher finds masked.
+fn mask_spans(text: &str, matcher: &Matcher) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for found in matcher.find(text) {
+        if found.start < last {
+            continue;
+        }
+        out.push_str(&text[last..found.start]);
+        out.push_str(&mask(&text[found.start..found.end]));
+        last = found.end;
+    }
+    out.push_str(&text[last..]);
+    out
+}
+
+#[derive(Debug)]
+struct Bucket {
+    signature: Signature,
+}
+identity_eq!(Bucket);
+
+/// The partition a run id falls in: a stable hash (xxh3) modulo the partition count.
+pub fn bucket_of(run_id: &str, partitions: u64) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(run_id.as_bytes()) % partitions.max(1)
+}
+
+impl ScalarUDFImpl for Bucket {
+    fn name(&self) -> &str {
+        "tvp_bucket"
+    }
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+    fn return_type(&self, _args: &[DataType]) -> DfResult<DataType> {
+        Ok(DataType::Int64)
+    }
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> DfResult<ColumnarValue> {
+        let rows = args.number_rows;
+        let ids = strings(&args.args[0], rows, "tvp_bucket")?;
+        let partitions = ints(&args.args[1], rows, "tvp_bucket")?;
+        let out: Int64Array = (0..rows)
+            .map(|row| {
+                let n = if partitions.is_valid(row) { partitions.value(row).max(1) as u64 } else { 1 };
+                ids.get(row).map(|id| bucket_of(id, n) as i64)
+            })
+            .collect();
+        Ok(ColumnarValue::Array(Arc::new(out)))
+    }
+}
+
+/// `tvp_bucket(run_id, n)`: which of n partitions a run is labeled in.
+pub fn bucket_function() -> ScalarUDF {
+    ScalarUDF::new_from_impl(Bucket {
+        signature: Signature::exact(vec![DataType::Utf8, DataType::Int64], Volatility::Immutable),
+    })
+}
+
 /// The three functions, ready to register on a session.
-pub fn functions(index: Arc<ItemIndex>, masker: Arc<Masker>, reveal: Reveal) -> Vec<ScalarUDF> {
-    let text = |n: usize| Signature::exact(vec![DataType::Utf8; n], Volatility::Immutable);
+pub fn functions(truths: Arc<Truths>, reveal: Reveal) -> Vec<ScalarUDF> {
+    let text = |n: usize| TypeSignature::Exact(vec![DataType::Utf8; n]);
     vec![
-        ScalarUDF::new_from_impl(MatchItems { signature: text(3), index }),
+        ScalarUDF::new_from_impl(MatchItems {
+            signature: Signature::one_of(vec![text(2), text(3)], Volatility::Immutable),
+            truths: truths.clone(),
+        }),
         ScalarUDF::new_from_impl(Evidence {
             signature: Signature::exact(vec![DataType::Utf8, DataType::Int64, DataType::Int64], Volatility::Immutable),
             reveal,
         }),
-        ScalarUDF::new_from_impl(MaskText { signature: text(1), masker }),
+        ScalarUDF::new_from_impl(MaskText {
+            signature: Signature::one_of(vec![text(1), text(2)], Volatility::Immutable),
+            truths,
+            reveal,
+        }),
     ]
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -437,6 +437,7 @@ mod tests {
                 item_id: item.id.clone(),
                 forms: item.values.iter().chain(&item.forms).cloned().collect(),
                 patterns: item.patterns.clone(),
+                kinds: vec![],
             }])
             .unwrap();
             for phrase in phrases {
