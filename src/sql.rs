@@ -11,11 +11,11 @@ use std::sync::Arc;
 use arrow::array::{Array, RecordBatch};
 use arrow::datatypes::DataType;
 use arrow::util::display::{ArrayFormatter, FormatOptions};
+use datafusion::common::Column;
+use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
 use datafusion::datasource::MemTable;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::ListingOptions;
-use datafusion::common::Column;
-use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
 use datafusion::logical_expr::{Expr, LogicalPlan};
 use datafusion::prelude::SessionContext;
 
@@ -51,7 +51,8 @@ pub fn sql_error(e: impl std::fmt::Display) -> Error {
 }
 
 /// Columns of the store and session tables that hold transcript text or ground-truth values.
-pub const SENSITIVE_COLUMNS: [&str; 7] = ["content", "tool_args", "evidence", "value", "match_forms", "patterns", "reason"];
+pub const SENSITIVE_COLUMNS: [&str; 7] =
+    ["content", "tool_args", "evidence", "value", "match_forms", "patterns", "reason"];
 
 /// For each output column of a plan: whether it is computed from a sensitive column. Plan shapes this does not
 /// know are judged conservatively (sensitive when anything under them is).
@@ -140,7 +141,8 @@ pub fn render(batches: &[RecordBatch], format: OutputFormat, masker: &Masker, se
         .iter()
         .enumerate()
         .map(|(i, f)| {
-            let text = !(f.data_type().is_numeric() || f.data_type().is_temporal() || *f.data_type() == DataType::Boolean);
+            let text =
+                !(f.data_type().is_numeric() || f.data_type().is_temporal() || *f.data_type() == DataType::Boolean);
             text && sensitive.get(i).copied().unwrap_or(true)
         })
         .collect();

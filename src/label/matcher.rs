@@ -373,9 +373,14 @@ mod tests {
 
     #[test]
     fn a_bad_regex_names_its_item() {
-        let err = Matcher::new(&[ItemPatterns { item_id: "x".into(), forms: vec![], patterns: vec!["(".into()], kinds: vec![] }])
-            .err()
-            .unwrap();
+        let err = Matcher::new(&[ItemPatterns {
+            item_id: "x".into(),
+            forms: vec![],
+            patterns: vec!["(".into()],
+            kinds: vec![],
+        }])
+        .err()
+        .unwrap();
         assert!(err.starts_with("item x: pattern \"(\""), "{err}");
     }
 }

@@ -70,7 +70,12 @@ const PARTITION_BYTES: u64 = 160 << 20;
 
 /// A session over the store with the catalog tables and the `tvp_*` functions. Nothing is compiled here: the
 /// returned [`Truths`] reads the store's and the catalog's items the first time a function (or the masker) needs them.
-pub async fn session(store: &Store, catalog: &Catalog, reveal: Reveal, scope: Scope) -> Result<(SessionContext, Arc<Truths>)> {
+pub async fn session(
+    store: &Store,
+    catalog: &Catalog,
+    reveal: Reveal,
+    scope: Scope,
+) -> Result<(SessionContext, Arc<Truths>)> {
     let ctx = crate::sql::session(store).await?;
     register_session_tables(&ctx, catalog, scope)?;
     let (store, catalog_items) = (store.clone(), catalog.items_batch());
@@ -197,9 +202,8 @@ async fn partition_session(
             let all = format!("all_{name}");
             let provider = ctx.deregister_table(name).map_err(sql_error)?.expect("every store table is registered");
             ctx.register_table(all.as_str(), provider).map_err(sql_error)?;
-            let sql = format!(
-                "SELECT * FROM {all} WHERE run_id IS NULL OR tvp_bucket(run_id, {partitions}) = {partition}"
-            );
+            let sql =
+                format!("SELECT * FROM {all} WHERE run_id IS NULL OR tvp_bucket(run_id, {partitions}) = {partition}");
             let view = ctx.sql(&sql).await.map_err(sql_error)?.into_view();
             ctx.register_table(name, view).map_err(sql_error)?;
         }
@@ -230,9 +234,10 @@ async fn summarize(store: &Store) -> Result<Summary> {
     )
     .await?;
     let count = |name: &str| -> usize {
-        counts.first().and_then(|b| b.column_by_name(name)).map_or(0, |c| {
-            c.as_primitive_opt::<arrow::datatypes::Int64Type>().map_or(0, |a| a.value(0) as usize)
-        })
+        counts
+            .first()
+            .and_then(|b| b.column_by_name(name))
+            .map_or(0, |c| c.as_primitive_opt::<arrow::datatypes::Int64Type>().map_or(0, |a| a.value(0) as usize))
     };
     let mut summary = Summary {
         runs: count("runs"),

@@ -65,9 +65,8 @@ impl Truths {
         let Some(items) = self.grouped()?.by_key.get(key) else { return Ok(None) };
         // A run's own truth serves that run's messages only: it gets the automaton that is cheap to build.
         let reuse = if key.starts_with("run:") { super::matcher::Reuse::Once } else { super::matcher::Reuse::Many };
-        let matcher = Arc::new(
-            Matcher::with_reuse(items, reuse).map_err(|message| format!("ground truth of {key}: {message}"))?,
-        );
+        let matcher =
+            Arc::new(Matcher::with_reuse(items, reuse).map_err(|message| format!("ground truth of {key}: {message}"))?);
         self.matchers.lock().map_err(|e| e.to_string())?.insert(key.to_string(), matcher.clone());
         Ok(Some(matcher))
     }
@@ -91,13 +90,15 @@ fn group(batches: &[RecordBatch]) -> Result<Grouped, String> {
     for batch in batches {
         let column = |name: &str| batch.column_by_name(name).ok_or_else(|| format!("item rows lack `{name}`"));
         let text = |name: &str| -> Result<arrow::array::StringArray, String> {
-            let c = arrow::compute::cast(column(name)?, &arrow::datatypes::DataType::Utf8).map_err(|e| e.to_string())?;
+            let c =
+                arrow::compute::cast(column(name)?, &arrow::datatypes::DataType::Utf8).map_err(|e| e.to_string())?;
             Ok(c.as_string::<i32>().clone())
         };
         let list = |name: &str| -> Result<arrow::array::ListArray, String> {
             column(name)?.as_list_opt::<i32>().cloned().ok_or_else(|| format!("`{name}` is not a list"))
         };
-        let (scope, scenario, run, item) = (text(col::SCOPE)?, text(col::SCENARIO_ID)?, text(col::RUN_ID)?, text(col::ITEM_ID)?);
+        let (scope, scenario, run, item) =
+            (text(col::SCOPE)?, text(col::SCENARIO_ID)?, text(col::RUN_ID)?, text(col::ITEM_ID)?);
         let (forms, patterns, kinds) = (list(col::MATCH_FORMS)?, list(col::PATTERNS)?, list(col::MATCH_KINDS)?);
         let decoy = column(col::IS_DECOY)?.as_boolean_opt().cloned().ok_or("`is_decoy` is not boolean")?;
         for row in 0..batch.num_rows() {

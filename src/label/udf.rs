@@ -156,11 +156,7 @@ impl ScalarUDFImpl for MatchItems {
     }
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> DfResult<ColumnarValue> {
         let rows = args.number_rows;
-        let columns = args
-            .args
-            .iter()
-            .map(|a| strings(a, rows, "tvp_match"))
-            .collect::<DfResult<Vec<_>>>()?;
+        let columns = args.args.iter().map(|a| strings(a, rows, "tvp_match")).collect::<DfResult<Vec<_>>>()?;
         let fields = match_fields();
         let mut out = ListBuilder::new(StructBuilder::from_fields(fields.clone(), rows))
             .with_field(Arc::new(Field::new("item", DataType::Struct(fields), true)));

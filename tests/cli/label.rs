@@ -203,3 +203,102 @@ fn agentleak_dev_labels_agree_with_the_benchmark_on_every_message() {
         assert!((rate - counts[1] as f64 / counts[0] as f64).abs() < 1e-12);
     }
 }
+
+/// Issue 11: a recipient that passes an exposed item on exposes it again (hop 2, attributed to it, with the path);
+/// the value said back to the custodian is not a relay, and a value nobody received from a custodian is not one.
+#[test]
+fn a_relayed_secret_is_a_second_hop_exposure_with_its_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().to_str().unwrap();
+    assert_eq!(tvp(&["ingest", "--store", store, &fixture("label/s1-3_leak_path.jsonl")]).code, 0);
+    let run = tvp(&["label", "--store", store]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let rows = sql_json(
+        store,
+        "SELECT run_id, turn, sender, array_to_string(recipients, ',') AS recipients, hop,
+                array_to_string(path, '>') AS path, match_kind, item_kind
+         FROM exposures ORDER BY run_id, turn",
+    );
+    let got: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {} {}→{} hop {} via {} ({}, {})",
+                r["run_id"].as_str().unwrap(),
+                r["turn"],
+                r["sender"].as_str().unwrap(),
+                r["recipients"].as_str().unwrap(),
+                r["hop"],
+                r["path"].as_str().unwrap(),
+                r["match_kind"].as_str().unwrap(),
+                r["item_kind"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            "path-1 1 Chen→Tom hop 1 via Chen (exact, password)",
+            "path-1 3 Tom→Rita hop 2 via Chen>Tom (normalized, password)",
+        ],
+        "Rita got the code from Tom, not from a custodian: hops beyond the second are not followed"
+    );
+}
+
+/// Issue 10: runs with their own ground truth get the same exposures whether the store is labeled whole or
+/// partition by partition; `tvp sql` shows model names as they are (a vault value `512` must not mask
+/// `mistral-large-2512`) while evidence stays masked.
+#[test]
+fn agentleak_labels_do_not_depend_on_partitions_and_sql_masks_only_secret_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().to_str().unwrap();
+    assert_eq!(tvp(&["ingest", "--store", store, &super::shared("realdata/agentleak/dev")]).code, 0);
+    let exposures = |partitions: &str| {
+        let run = tvp(&["label", "--store", store, "--partitions", partitions, "--json"]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let summary: serde_json::Value = serde_json::from_str(run.stdout.trim()).unwrap();
+        assert_eq!(summary["partitions"].as_u64(), Some(partitions.parse().unwrap()));
+        sql_csv(
+            store,
+            "SELECT run_id, turn, item_id, match_kind, span_start, span_end, evidence FROM exposures \
+             ORDER BY run_id, turn, item_id, span_start",
+        )
+    };
+    let whole = exposures("1");
+    assert!(whole.len() > 1000, "AgentLeak dev has over a thousand exposures");
+    assert_eq!(exposures("7"), whole);
+
+    let masked = |sql: &str| -> Vec<serde_json::Value> {
+        let run = tvp(&["sql", "--store", store, "--format", "json", sql]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        run.stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+    };
+    let models: Vec<String> = masked("SELECT backend, count(*) AS runs FROM runs GROUP BY backend ORDER BY backend")
+        .iter()
+        .map(|r| r["backend"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        models,
+        [
+            "anthropic/claude-3.5-sonnet",
+            "meta-llama/llama-3.3-70b-instruct",
+            "mistralai/mistral-large-2512",
+            "openai/gpt-4o",
+            "openai/gpt-4o-mini",
+        ]
+    );
+    let vault = masked("SELECT value FROM items WHERE value = '512' LIMIT 1");
+    assert_eq!(vault[0]["value"], "***", "a vault really holds 512 (in `large-2512`), and a value column is masked");
+    let rows = masked(
+        "SELECT e.evidence, i.value, length(i.value) AS n FROM exposures e JOIN items i \
+         ON i.run_id = e.run_id AND i.item_id = e.item_id WHERE e.match_kind = 'exact' LIMIT 50",
+    );
+    assert_eq!(rows.len(), 50);
+    for row in rows {
+        let (evidence, value) = (row["evidence"].as_str().unwrap(), row["value"].as_str().unwrap());
+        assert!(value.contains('*'), "{row}");
+        let prefix: String = value.chars().take_while(|&c| c != '*').collect();
+        let shown = evidence.to_lowercase();
+        assert!(shown.contains(&format!("[{}*", prefix.to_lowercase())), "the span in evidence is masked: {row}");
+    }
+}
