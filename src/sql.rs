@@ -115,6 +115,11 @@ fn sensitive_expr(expr: &Expr, input: &LogicalPlan) -> bool {
     sensitive
 }
 
+/// A result column by name (the queries that read results name their columns; positions are never assumed).
+pub fn named<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a arrow::array::ArrayRef> {
+    batch.column_by_name(name).ok_or_else(|| Error::Sql { message: format!("the result lacks the column `{name}`") })
+}
+
 /// Run one SQL statement and collect its result.
 pub async fn query(ctx: &SessionContext, sql: &str) -> Result<Vec<RecordBatch>> {
     let frame = ctx.sql(sql).await.map_err(sql_error)?;

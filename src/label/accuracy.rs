@@ -12,7 +12,7 @@ use arrow::datatypes::Int32Type;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::sql::query;
+use crate::sql::{named, query};
 use crate::store::Store;
 
 #[derive(Deserialize)]
@@ -167,10 +167,14 @@ pub async fn evaluate(store: &Store, truth: &Path) -> Result<Accuracy> {
     let sql = "SELECT o.run_id, r.source_file, o.over_exposed, o.over_authorized, o.task_success, o.label_scope \
                FROM outcomes o JOIN runs r ON r.run_id = o.run_id";
     for batch in query(&ctx, sql).await? {
-        let (run, source) = (batch.column(0).as_string::<i32>(), batch.column(1).as_string::<i32>());
-        let (exposed, authorized, success) =
-            (batch.column(2).as_boolean(), batch.column(3).as_boolean(), batch.column(4).as_boolean());
-        let label_scope = batch.column(5).as_string::<i32>();
+        let (run, source) =
+            (named(&batch, "run_id")?.as_string::<i32>(), named(&batch, "source_file")?.as_string::<i32>());
+        let (exposed, authorized, success) = (
+            named(&batch, "over_exposed")?.as_boolean(),
+            named(&batch, "over_authorized")?.as_boolean(),
+            named(&batch, "task_success")?.as_boolean(),
+        );
+        let label_scope = named(&batch, "label_scope")?.as_string::<i32>();
         for i in 0..batch.num_rows() {
             let Some(chain) = chain_of(run.value(i), source.value(i)) else { continue };
             let success = (!success.is_null(i)).then(|| success.value(i));
@@ -182,10 +186,10 @@ pub async fn evaluate(store: &Store, truth: &Path) -> Result<Accuracy> {
     let mut labeled: HashMap<usize, Vec<(i32, String, String)>> = HashMap::new();
     for batch in query(&ctx, "SELECT run_id, turn, item_id, match_kind FROM exposures").await? {
         let (run, turn, item, kind) = (
-            batch.column(0).as_string::<i32>(),
-            batch.column(1).as_primitive::<Int32Type>(),
-            batch.column(2).as_string::<i32>(),
-            batch.column(3).as_string::<i32>(),
+            named(&batch, "run_id")?.as_string::<i32>(),
+            named(&batch, "turn")?.as_primitive::<Int32Type>(),
+            named(&batch, "item_id")?.as_string::<i32>(),
+            named(&batch, "match_kind")?.as_string::<i32>(),
         );
         for i in 0..batch.num_rows() {
             if let Some(&chain) = run_to_chain.get(run.value(i)) {
