@@ -18,7 +18,7 @@ use std::sync::Arc;
 use arrow::array::{ArrayRef, AsArray, RecordBatch, StringArray};
 use arrow::datatypes::SchemaRef;
 use datafusion::datasource::MemTable;
-use datafusion::prelude::{JsonReadOptions, ParquetReadOptions, SessionContext};
+use datafusion::prelude::{JsonReadOptions, ParquetReadOptions, SessionConfig, SessionContext};
 use serde::Serialize;
 
 use crate::catalog::Catalog;
@@ -194,7 +194,10 @@ async fn partition_session(
     partition: usize,
     partitions: usize,
 ) -> Result<SessionContext> {
-    let ctx = crate::sql::session(store).await?;
+    // A partition's rows are picked by a filter on run_id: evaluated inside the Parquet scan, the other columns
+    // are decoded only for the rows it keeps.
+    let config = SessionConfig::new().set_bool("datafusion.execution.parquet.pushdown_filters", partitions > 1);
+    let ctx = crate::sql::session_with(store, config).await?;
     if partitions > 1 {
         ctx.register_udf(udf::bucket_function());
         for table in [Table::Runs, Table::Messages, Table::Items, Table::Actions] {
