@@ -503,13 +503,13 @@ mod tests {
             (format!("the code: {}", b64("0107")), "base64"),
             (format!("payload {} end", b64(&b64("code 0107"))), "base64>base64"),
             (format!("hex {}", hex("0107")), "hex"),
-            (format!("see %30%31%30%37 please"), "percent"),
-            (format!("json \\u0030\\u0031\\u0030\\u0037 x"), "unicode-escape"),
-            (format!("spaced n e a r b a n k r u p t c y"), "normalized"),
-            (format!("rot13: arne onaxehcgpl"), "rot13"),
-            (format!("backwards: yctpurknab raen"), "reversed"),
+            ("see %30%31%30%37 please".to_string(), "percent"),
+            ("json \\u0030\\u0031\\u0030\\u0037 x".to_string(), "unicode-escape"),
+            ("spaced n e a r b a n k r u p t c y".to_string(), "normalized"),
+            ("rot13: arne onaxehcgpl".to_string(), "rot13"),
+            ("backwards: yctpurknab raen".to_string(), "reversed"),
             (format!("{{\"q\": \"{}\"}}", b64("we are near bankruptcy")), "base64"),
-            (format!("{}", b64("0-1-0-7")), "base64>normalized"),
+            (b64("0-1-0-7"), "base64>normalized"),
         ];
         for (text, kind) in cases {
             let found = kinds(&text);

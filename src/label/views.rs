@@ -105,10 +105,11 @@ fn decode(token: &str) -> Option<(&'static str, String)> {
     if token.contains("\\u") {
         return unicode_unescape(token).filter(|d| printable(d)).map(|d| ("unicode-escape", d));
     }
-    if token.len() % 2 == 0 && token.bytes().all(|b| b.is_ascii_hexdigit()) {
-        if let Some(d) = hex_decode(token).filter(|d| printable(d)) {
-            return Some(("hex", d));
-        }
+    if token.len().is_multiple_of(2)
+        && token.bytes().all(|b| b.is_ascii_hexdigit())
+        && let Some(d) = hex_decode(token).filter(|d| printable(d))
+    {
+        return Some(("hex", d));
     }
     base64_decode(token).filter(|d| printable(d)).map(|d| ("base64", d))
 }
