@@ -6,11 +6,13 @@
 pub mod catalog;
 pub mod error;
 pub mod figures;
+pub mod findings;
 pub mod fit;
 pub mod ingest;
 pub mod label;
 pub mod mask;
 pub mod metrics;
+pub mod pipeline;
 pub mod report;
 pub mod schema;
 pub mod simulate;

@@ -39,10 +39,7 @@ pub fn run(command: CatalogCommand) -> tvp::Result<i32> {
 }
 
 fn load(path: Option<&PathBuf>) -> tvp::Result<Catalog> {
-    Ok(match path {
-        Some(path) => Catalog::load(path)?,
-        None => Catalog::embedded()?,
-    })
+    tvp::pipeline::catalog(path.map(PathBuf::as_path))
 }
 
 fn check(path: Option<PathBuf>) -> tvp::Result<i32> {

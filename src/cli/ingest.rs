@@ -3,14 +3,12 @@
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use clap::Args;
-use indicatif::{ProgressBar, ProgressStyle};
 use tvp::ingest::adapter::by_name;
 use tvp::ingest::manifest::Manifest;
-use tvp::ingest::{Options, Progress, Quiet, Summary};
+use tvp::ingest::{Options, Quiet, Summary};
 use tvp::store::Store;
 
 #[derive(Debug, Args)]
@@ -50,7 +48,7 @@ pub fn run(args: IngestArgs) -> tvp::Result<i32> {
     let started = Instant::now();
     let show_bar = !args.json && std::io::stderr().is_terminal();
     let summary = if show_bar {
-        let bar = Bar::new();
+        let bar = super::Bar::new();
         let summary = tvp::ingest::ingest(&args.paths, &store, &options, &bar);
         bar.0.finish_and_clear();
         summary?
@@ -111,37 +109,5 @@ pub fn print_summary(summary: &Summary, store: &std::path::Path, seconds: f64) {
     }
     if summary.stopped_early {
         println!("stopped at the first reject (--strict); later files were not read");
-    }
-}
-
-/// A progress bar of bytes done, with files and MB/s.
-pub struct Bar(pub ProgressBar, AtomicUsize, AtomicUsize);
-
-impl Bar {
-    pub fn new() -> Bar {
-        let bar = ProgressBar::new(0);
-        bar.set_style(
-            ProgressStyle::with_template(
-                "{spinner} [{bar:30}] {bytes}/{total_bytes} {binary_bytes_per_sec} {msg} eta {eta}",
-            )
-            .expect("the progress template is valid")
-            .progress_chars("=> "),
-        );
-        Bar(bar, AtomicUsize::new(0), AtomicUsize::new(0))
-    }
-}
-
-impl Progress for Bar {
-    fn begin(&self, files: usize, bytes: u64) {
-        self.0.set_length(bytes);
-        self.2.store(files, Ordering::Relaxed);
-        self.0.set_message(format!("0/{files} files"));
-    }
-    fn advance(&self, bytes: u64) {
-        self.0.inc(bytes);
-    }
-    fn file_done(&self) {
-        let done = self.1.fetch_add(1, Ordering::Relaxed) + 1;
-        self.0.set_message(format!("{done}/{} files", self.2.load(Ordering::Relaxed)));
     }
 }

@@ -3,7 +3,6 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use tvp::catalog::Catalog;
 use tvp::label::accuracy::Accuracy;
 use tvp::label::{Options, Scope};
 use tvp::mask::Reveal;
@@ -48,10 +47,7 @@ pub struct LabelArgs {
 
 pub fn run(args: LabelArgs) -> tvp::Result<i32> {
     let store = Store::open(&args.store)?;
-    let catalog = match &args.catalog {
-        Some(path) => Catalog::load(path)?,
-        None => Catalog::embedded()?,
-    };
+    let catalog = tvp::pipeline::catalog(args.catalog.as_deref())?;
     let options = Options {
         scope: args.scope,
         queries: args.queries.clone(),

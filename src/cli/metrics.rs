@@ -4,8 +4,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use tvp::fit::{DEFAULT_EPSILON, Fits};
-use tvp::metrics::Metrics;
+use tvp::fit::DEFAULT_EPSILON;
 use tvp::store::Store;
 
 #[derive(Debug, Args)]
@@ -21,30 +20,9 @@ pub struct MetricsArgs {
     json: bool,
 }
 
-/// Compute metrics and fits and write them to the store.
-pub fn compute(store: &Store, epsilon: f64) -> tvp::Result<(Metrics, Fits)> {
-    if !(0.0..1.0).contains(&epsilon) || epsilon <= 0.0 {
-        return Err(tvp::Error::Usage(format!("--epsilon must lie in (0, 1), found {epsilon}")));
-    }
-    let metrics = super::runtime()?.block_on(tvp::metrics::compute(store))?;
-    if metrics.cells.is_empty() {
-        let why: Vec<String> = metrics.excluded.iter().map(|(r, n)| format!("{n} {r}")).collect();
-        return Err(tvp::Error::Usage(format!(
-            "no labeled run with a scenario and a trust level in {} (excluded: {}); the labels are in the store \
-             (`tvp sql`), and a --manifest giving scenario_id and trust per run makes metrics possible",
-            store.root.display(),
-            if why.is_empty() { "none: the store has no runs".into() } else { why.join(", ") }
-        )));
-    }
-    metrics.write(store)?;
-    let fits = tvp::fit::fit(&metrics, epsilon);
-    fits.write(store)?;
-    Ok((metrics, fits))
-}
-
 pub fn run(args: MetricsArgs) -> tvp::Result<i32> {
     let store = Store::open(&args.store)?;
-    let (metrics, fits) = compute(&store, args.epsilon)?;
+    let (metrics, fits) = super::runtime()?.block_on(tvp::pipeline::measure(&store, args.epsilon))?;
     if args.json {
         let value = serde_json::json!({ "metrics": metrics, "fits": fits });
         println!("{value}");
@@ -60,6 +38,14 @@ pub fn run(args: MetricsArgs) -> tvp::Result<i32> {
     );
     for (reason, n) in &metrics.excluded {
         println!("excluded: {n} runs ({reason})");
+    }
+    if metrics.cells.is_empty() {
+        println!(
+            "no run has both a trust level and a scenario: no OER by τ, AD or fit; a --manifest giving `trust` and \
+             `scenario_id` per run adds them (rates without τ: `tvp findings --store {}`)",
+            args.store.display()
+        );
+        return Ok(0);
     }
     let levels = metrics.trust_levels();
     let header: Vec<String> = levels.iter().map(|t| format!("OER τ={t}")).collect();

@@ -1,6 +1,8 @@
 //! Command-line definitions: one file per subcommand, each with its `Args` and `run`.
 
+mod audit;
 mod catalog;
+mod findings;
 mod formats;
 mod ingest;
 mod label;
@@ -10,7 +12,11 @@ mod run;
 mod simulate;
 mod sql;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use tvp::ingest::Progress;
 
 /// Audit recorded LLM multi-agent transcripts for trust-induced over-exposure.
 ///
@@ -47,6 +53,10 @@ pub enum Command {
     Simulate(simulate::SimulateArgs),
     /// Run SQL (DataFusion) over the store's tables; secret values are masked unless --reveal
     Sql(sql::SqlArgs),
+    /// List what a labeled store's runs exposed, to whom, in which turn and along which path (text or JSON)
+    Findings(findings::FindingsArgs),
+    /// CI gate: ingest, label and list findings; exit 1 when they match --fail-on (or input was rejected)
+    Audit(audit::AuditArgs),
 }
 
 /// Run a parsed command; returns the exit code.
@@ -61,6 +71,8 @@ pub fn run(cli: Cli) -> tvp::Result<i32> {
         Command::Run(args) => run::run(args),
         Command::Simulate(args) => simulate::run(args),
         Command::Sql(args) => sql::run(args),
+        Command::Findings(args) => findings::run(args),
+        Command::Audit(args) => audit::run(args),
     }
 }
 
@@ -70,6 +82,14 @@ pub fn runtime() -> tvp::Result<tokio::runtime::Runtime> {
         .enable_all()
         .build()
         .map_err(|e| tvp::Error::Internal(format!("cannot start the async runtime: {e}")))
+}
+
+/// `file` or `file line N`.
+pub fn at_line(file: &str, line: Option<i64>) -> String {
+    match line {
+        Some(line) => format!("{file} line {line}"),
+        None => file.to_string(),
+    }
 }
 
 /// Print an error as `error:` lines followed by a `hint:` line.
@@ -86,5 +106,37 @@ pub fn print_error(error: &tvp::Error) {
     }
     if let Some(hint) = error.hint() {
         eprintln!("hint: {hint}");
+    }
+}
+
+/// A progress bar of bytes done, with files and MB/s.
+pub struct Bar(pub ProgressBar, AtomicUsize, AtomicUsize);
+
+impl Bar {
+    pub fn new() -> Bar {
+        let bar = ProgressBar::new(0);
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{spinner} [{bar:30}] {bytes}/{total_bytes} {binary_bytes_per_sec} {msg} eta {eta}",
+            )
+            .expect("the progress template is valid")
+            .progress_chars("=> "),
+        );
+        Bar(bar, AtomicUsize::new(0), AtomicUsize::new(0))
+    }
+}
+
+impl Progress for Bar {
+    fn begin(&self, files: usize, bytes: u64) {
+        self.0.set_length(bytes);
+        self.2.store(files, Ordering::Relaxed);
+        self.0.set_message(format!("0/{files} files"));
+    }
+    fn advance(&self, bytes: u64) {
+        self.0.inc(bytes);
+    }
+    fn file_done(&self) {
+        let done = self.1.fetch_add(1, Ordering::Relaxed) + 1;
+        self.0.set_message(format!("{done}/{} files", self.2.load(Ordering::Relaxed)));
     }
 }

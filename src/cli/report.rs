@@ -1,10 +1,12 @@
-//! `tvp report`: figures and tables from a labeled store (metrics and fits are recomputed and written to it), or
-//! from a pre-aggregated OER table shaped like the paper's Table III (`--from-oer`).
+//! `tvp report`: the audit (findings with their transcripts, rates without τ) and the trust figures and tables
+//! from a labeled store (metrics and fits are recomputed and written to it), or figures and tables from a
+//! pre-aggregated OER table shaped like the paper's Table III (`--from-oer`).
 
 use std::path::PathBuf;
 
 use clap::Args;
 use tvp::fit::DEFAULT_EPSILON;
+use tvp::mask::Reveal;
 use tvp::report::ReportData;
 use tvp::store::Store;
 
@@ -24,18 +26,23 @@ pub struct ReportArgs {
     /// ε of the trust budget τ*(ε)
     #[arg(long, default_value_t = DEFAULT_EPSILON)]
     epsilon: f64,
-}
-
-/// Build the report data from a labeled store (writing the metrics and fits tables on the way).
-pub fn from_store(store: &Store, epsilon: f64) -> tvp::Result<ReportData> {
-    let (metrics, fits) = super::metrics::compute(store, epsilon)?;
-    Ok(ReportData::from_metrics(format!("the labeled store {}", store.root.display()), metrics, fits))
+    /// The scenario catalog the store was labeled with (default: the built-in one); masks its secrets
+    #[arg(long)]
+    catalog: Option<PathBuf>,
+    /// Show secret values in the evidence and transcripts instead of masking them
+    #[arg(long)]
+    reveal: bool,
 }
 
 pub fn run(args: ReportArgs) -> tvp::Result<i32> {
     let data = match (&args.store, &args.from_oer) {
         (_, Some(path)) => ReportData::from_oer(path)?,
-        (Some(store), None) => from_store(&Store::open(store)?, args.epsilon)?,
+        (Some(store), None) => {
+            let catalog = tvp::pipeline::catalog(args.catalog.as_deref())?;
+            let store = Store::open(store)?;
+            let reveal = Reveal::from_flag(args.reveal);
+            super::runtime()?.block_on(tvp::pipeline::report_data(&store, &catalog, args.epsilon, reveal))?
+        }
         (None, None) => unreachable!("clap requires one input"),
     };
     let written = tvp::report::write(&data, &args.out)?;

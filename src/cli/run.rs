@@ -6,14 +6,12 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::Args;
-use tvp::catalog::Catalog;
 use tvp::ingest::Quiet;
 use tvp::ingest::manifest::Manifest;
 use tvp::label::Scope;
 use tvp::mask::Reveal;
 use tvp::simulate::profile::Profiles;
 use tvp::simulate::{FormatChoice, simulate};
-use tvp::store::Store;
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -49,6 +47,9 @@ pub struct RunArgs {
     /// ε of the trust budget τ*(ε)
     #[arg(long, default_value_t = tvp::fit::DEFAULT_EPSILON)]
     epsilon: f64,
+    /// Show secret values in the report's evidence and transcripts instead of masking them
+    #[arg(long)]
+    reveal: bool,
 }
 
 fn stage(n: usize, text: &str) {
@@ -57,10 +58,8 @@ fn stage(n: usize, text: &str) {
 
 pub fn run(args: RunArgs) -> tvp::Result<i32> {
     let started = Instant::now();
-    let catalog = match &args.catalog {
-        Some(path) => Catalog::load(path)?,
-        None => Catalog::embedded()?,
-    };
+    let catalog = tvp::pipeline::catalog(args.catalog.as_deref())?;
+    let reveal = Reveal::from_flag(args.reveal);
     let (paths, manifest) = if args.paths.is_empty() {
         let corpus = args.out.join("corpus");
         stage(1, &format!("simulating chains into {}", corpus.display()));
@@ -95,19 +94,15 @@ pub fn run(args: RunArgs) -> tvp::Result<i32> {
     };
 
     let store_dir = args.out.join("store");
-    if store_dir.exists() {
-        std::fs::remove_dir_all(&store_dir).map_err(|source| tvp::Error::Write { path: store_dir.clone(), source })?;
-    }
-    let store = Store::create(&store_dir)?;
+    let store = tvp::pipeline::fresh_store(&store_dir)?;
     stage(2, &format!("ingesting into {}", store_dir.display()));
-    let options = tvp::ingest::Options { format: None, manifest, strict: false };
     let summary = if std::io::stderr().is_terminal() {
-        let bar = super::ingest::Bar::new();
-        let summary = tvp::ingest::ingest(&paths, &store, &options, &bar);
+        let bar = super::Bar::new();
+        let summary = tvp::pipeline::ingest(&paths, &store, manifest, &bar);
         bar.0.finish_and_clear();
         summary?
     } else {
-        tvp::ingest::ingest(&paths, &store, &options, &Quiet)?
+        tvp::pipeline::ingest(&paths, &store, manifest, &Quiet)?
     };
     eprintln!(
         "      {} records read = {} ingested + {} rejected; {} runs",
@@ -115,21 +110,8 @@ pub fn run(args: RunArgs) -> tvp::Result<i32> {
     );
     let runtime = super::runtime()?;
     if summary.rejected > 0 {
-        let rejects = runtime.block_on(async {
-            let ctx = tvp::sql::session(&store).await?;
-            tvp::sql::query(&ctx, "SELECT file, line, reason FROM rejects ORDER BY file, line LIMIT 5").await
-        })?;
-        for batch in &rejects {
-            use arrow::array::{Array, AsArray};
-            let (file, line, reason) = (
-                batch.column(0).as_string::<i32>(),
-                batch.column(1).as_primitive::<arrow::datatypes::Int64Type>(),
-                batch.column(2).as_string::<i32>(),
-            );
-            for i in 0..batch.num_rows() {
-                let at = if line.is_null(i) { String::new() } else { format!(" line {}", line.value(i)) };
-                eprintln!("      rejected: {}{at}: {}", file.value(i), reason.value(i));
-            }
+        for r in runtime.block_on(tvp::pipeline::rejects(&store, 5))? {
+            eprintln!("      rejected: {}: {}", super::at_line(&r.file, r.line), r.reason);
         }
         eprintln!(
             "      (all reasons: tvp sql --store {} \"SELECT file, line, reason FROM rejects\")",
@@ -144,15 +126,26 @@ pub fn run(args: RunArgs) -> tvp::Result<i32> {
     }
 
     stage(3, "labeling with the rules in queries/");
-    let label_options = tvp::label::Options::new(args.scope, Reveal::from_flag(false));
+    let label_options = tvp::label::Options::new(args.scope, reveal);
     let labels = runtime.block_on(tvp::label::label(&store, &catalog, &label_options))?;
     eprintln!(
         "      {} runs, {} over-exposed, {} over-authorized",
         labels.runs, labels.over_exposed, labels.over_authorized
     );
 
-    stage(4, "computing metrics and fits");
-    let data = super::report::from_store(&store, args.epsilon)?;
+    stage(4, "computing metrics, fits and findings");
+    let data = runtime.block_on(tvp::pipeline::report_data(&store, &catalog, args.epsilon, reveal))?;
+    if let Some(metrics) = &data.metrics {
+        let excluded: u64 = metrics.excluded.values().sum();
+        if metrics.cells.is_empty() {
+            eprintln!(
+                "      no run has a trust level and a scenario ({excluded} runs): the report shows the findings and \
+                 rates without τ (a --manifest with `trust` and `scenario_id` adds the trust sections)"
+            );
+        } else if excluded > 0 {
+            eprintln!("      {excluded} runs without a trust level or scenario are left out of the trust metrics");
+        }
+    }
 
     let report_dir = args.out.join("report");
     stage(5, &format!("rendering the report into {}", report_dir.display()));

@@ -7,7 +7,6 @@ use std::time::Instant;
 
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use tvp::catalog::Catalog;
 use tvp::simulate::profile::Profiles;
 use tvp::simulate::{FormatChoice, Options, Progress, simulate};
 
@@ -71,10 +70,7 @@ impl Progress for Bar {
 }
 
 pub fn options(args: &SimulateArgs) -> tvp::Result<Options> {
-    let catalog = match &args.catalog {
-        Some(path) => Catalog::load(path)?,
-        None => Catalog::embedded()?,
-    };
+    let catalog = tvp::pipeline::catalog(args.catalog.as_deref())?;
     let profiles = match &args.systems {
         Some(path) => Profiles::load(path)?,
         None => Profiles::embedded(),

@@ -3,7 +3,6 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use tvp::catalog::Catalog;
 use tvp::label::Scope;
 use tvp::mask::Reveal;
 use tvp::sql::OutputFormat;
@@ -33,10 +32,7 @@ pub struct SqlArgs {
 pub fn run(args: SqlArgs) -> tvp::Result<i32> {
     let store = Store::open(&args.store)?;
     let runtime = super::runtime()?;
-    let catalog = match &args.catalog {
-        Some(path) => Catalog::load(path)?,
-        None => Catalog::embedded()?,
-    };
+    let catalog = tvp::pipeline::catalog(args.catalog.as_deref())?;
     let reveal = Reveal::from_flag(args.reveal);
     let text = runtime.block_on(async {
         let (ctx, truths) = tvp::label::session(&store, &catalog, reveal, Scope::Chain).await?;

@@ -1,10 +1,13 @@
-//! Report: figures (SVG and PNG), tables, fits, defense comparison, trust budgets, exclusions and the exact
-//! definitions used, as `report.md` and a self-contained `index.html` (no network; figures beside it).
+//! Report: the audit (summary, rates per system, channel, recipient and item kind, leak paths, findings with
+//! their transcripts), then, where runs carry a trust level and a scenario, figures, tables, fits, defense
+//! comparison, trust budgets, exclusions and the exact definitions used, as `report.md` and a self-contained
+//! `index.html` (no network; figures beside it).
 //!
-//! In: the store's metrics and fits (after `tvp metrics`), or a pre-aggregated OER table shaped like the paper's
-//! Table III (`--from-oer`). Out: `<out>/report.md`, `<out>/index.html`, `<out>/figures/*.{svg,png}`. No secret
-//! value reaches a report: it is built from rates and counts only.
+//! In: the store's findings, metrics and fits (`pipeline::report_data`), or a pre-aggregated OER table shaped like
+//! the paper's Table III (`--from-oer`). Out: `<out>/report.md`, `<out>/index.html`, `<out>/figures/*.{svg,png}`.
+//! Evidence and transcripts arrive masked unless the user asked for `--reveal`; the rest is rates and counts.
 
+pub mod audit;
 pub mod charts;
 pub mod from_oer;
 pub mod tables;
@@ -13,6 +16,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+pub use self::audit::Audit;
 use self::from_oer::AdCheck;
 use self::tables::{Table, escape};
 use crate::error::{Error, Result};
@@ -42,6 +46,8 @@ pub struct ReportData {
     /// `--from-oer`: the AD check of every row.
     pub ad_checks: Vec<AdCheck>,
     pub excluded: BTreeMap<String, u64>,
+    /// Findings and transcripts (reports of a labeled store).
+    pub audit: Option<Audit>,
 }
 
 impl ReportData {
@@ -66,6 +72,7 @@ impl ReportData {
             metrics: Some(metrics),
             fits: Some(fits),
             ad_checks: Vec::new(),
+            audit: None,
         }
     }
 
@@ -79,6 +86,7 @@ impl ReportData {
             fits: None,
             ad_checks: table.checks,
             excluded: BTreeMap::new(),
+            audit: None,
         })
     }
 
@@ -117,6 +125,8 @@ pub struct Written {
 struct Doc {
     md: String,
     html: String,
+    /// HTML after the main part (the transcript view and the script).
+    after: String,
 }
 
 impl Doc {
@@ -189,6 +199,38 @@ const DEFINITIONS: &[&str] = &[
      a 95 % bootstrap interval over sub-scenes.",
 ];
 
+/// How many findings `report.md` lists.
+const MARKDOWN_FINDINGS: usize = 50;
+
+/// The audit part: summary, breakdowns, leak paths, findings; returns its figures.
+fn audit_section(doc: &mut Doc, a: &Audit) -> Vec<figures::Figure> {
+    let f = &a.findings;
+    doc.heading(2, "Audit summary");
+    doc.list(&audit::summary_lines(f));
+    for (title, note, table) in audit::tables(f) {
+        doc.heading(3, &title);
+        doc.para(&note);
+        doc.table(&table);
+    }
+    if !f.leak_paths.is_empty() {
+        doc.heading(3, "Leak paths");
+        let (table, total) = audit::paths_table(f);
+        doc.para(&format!(
+            "Who passed items of each kind to whom: the senders an item went through (the custodian first), then the \
+             recipient; a path of two senders is a second hop, attributed to the agent who passed the item on. {} of \
+             {} paths, most exposures first; the figures below draw them as sender × recipient matrices.",
+            table.rows.len(),
+            total
+        ));
+        doc.table(&table);
+    }
+    let _ = writeln!(doc.md, "\n## Findings\n");
+    doc.md.push_str(&audit::markdown(a, MARKDOWN_FINDINGS));
+    doc.html.push_str(&audit::findings_html(a));
+    doc.after.push_str(&audit::transcript_html(a));
+    audit::figures(f)
+}
+
 /// Render the report into `out`.
 pub fn write(data: &ReportData, out: &Path) -> Result<Written> {
     let figures_dir = out.join("figures");
@@ -205,14 +247,21 @@ pub fn write(data: &ReportData, out: &Path) -> Result<Written> {
     };
     let chains: u64 = data.rows.iter().filter_map(|r| r.chains).sum();
     let mut about = vec![format!("Source: {}.", data.source)];
-    about.push(format!(
-        "{} systems, {} rows (system × sub-scene × τ), trust levels {}{}.",
-        systems.len(),
-        data.rows.len(),
-        levels.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(", "),
-        if chains > 0 { format!(", {chains} chains") } else { String::new() }
-    ));
-    if let Some(scope) = &data.scope {
+    if !data.rows.is_empty() {
+        about.push(format!(
+            "{} systems, {} rows (system × sub-scene × τ), trust levels {}{}.",
+            systems.len(),
+            data.rows.len(),
+            levels.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(", "),
+            if chains > 0 { format!(", {chains} chains") } else { String::new() }
+        ));
+    }
+    let scope = data
+        .scope
+        .clone()
+        .filter(|s| !s.is_empty())
+        .or_else(|| data.audit.as_ref().and_then(|a| a.findings.label_scope.clone()));
+    if let Some(scope) = scope {
         about.push(format!("Label scope: `{scope}` (see Definitions)."));
     }
     let excluded: u64 = data.excluded.values().sum();
@@ -226,191 +275,214 @@ pub fn write(data: &ReportData, out: &Path) -> Result<Written> {
     }
     doc.list(&about);
 
-    doc.heading(2, "Over-exposure by system");
-    doc.para("Mean OER over sub-scenes at each trust level (the aggregation of the paper's Table III).");
-    doc.table(&tables::oer_by_system(&data.rows)?);
-    if data.rows.iter().any(|r| r.success.is_some()) {
-        doc.heading(2, "Task success by system");
-        doc.table(&tables::success_by_system(&data.rows)?);
-    }
-
-    if let Some(metrics) = &data.metrics {
-        doc.heading(2, "System-level OER and AD, with how each is aggregated");
-        let mut t = Table {
-            header: vec![
-                "system".into(),
-                "metric".into(),
-                "τ".into(),
-                "aggregation".into(),
-                "value [95 %]".into(),
-                "interval".into(),
-            ],
-            rows: vec![],
-        };
-        for a in metrics.aggregates.iter().filter(|a| a.metric == "oer" || a.metric == "ad") {
-            t.rows.push(vec![
-                a.system.name(),
-                a.metric.into(),
-                a.trust.map_or("-".into(), |t| t.to_string()),
-                a.aggregation.into(),
-                match (a.low, a.high) {
-                    (Some(l), Some(h)) => interval((a.value, l, h)),
-                    _ => num(a.value),
-                },
-                a.interval.unwrap_or("-").into(),
-            ]);
-        }
-        doc.table(&t);
-    } else {
-        doc.heading(2, "Authorization drift per system");
-        let drift = data.drift_by_scenario();
-        let mut t = Table {
-            header: vec!["system".into(), "mean AD over sub-scenes".into(), "sub-scenes".into()],
-            rows: vec![],
-        };
-        for s in &systems {
-            let v: Vec<f64> = drift.iter().filter(|((k, _), _)| k == s).map(|(_, a)| *a).collect();
-            t.rows.push(vec![
-                s.name(),
-                format!("{:.4}", v.iter().sum::<f64>() / v.len().max(1) as f64),
-                v.len().to_string(),
-            ]);
-        }
-        doc.table(&t);
-    }
-
     let disagreements: Vec<&AdCheck> = data.ad_checks.iter().filter(|c| c.disagrees).collect();
-    if !data.ad_checks.is_empty() {
-        doc.heading(2, "Reported AD against recomputed AD");
-        let with_reported = data.ad_checks.iter().filter(|c| c.reported.is_some()).count();
-        doc.para(&format!(
-            "AD recomputed as the population variance of each row's OER values. {} of {} rows with a reported AD agree \
-             within the rounding of the reported value; {} disagree:",
-            with_reported - disagreements.len(),
-            with_reported,
-            disagreements.len()
-        ));
-        let mut t = Table {
-            header: vec!["system".into(), "sub-scene".into(), "OER".into(), "reported AD".into(), "computed AD".into()],
-            rows: vec![],
-        };
-        for c in &disagreements {
-            t.rows.push(vec![
-                c.system.clone(),
-                c.scenario_id.clone(),
-                c.oer.iter().map(|o| o.to_string()).collect::<Vec<_>>().join(" / "),
-                c.reported.clone().unwrap_or_default(),
-                format!("{:.4}", c.computed),
-            ]);
-        }
-        doc.table(&t);
+    let mut audit_figures = Vec::new();
+    if let Some(audit) = &data.audit {
+        audit_figures = audit_section(&mut doc, audit);
     }
+    let has_trust = !data.rows.is_empty();
+    if !has_trust {
+        doc.heading(2, "Trust levels");
+        doc.para(&format!(
+            "The trust sections (OER by τ and sub-scene, authorization drift, trust-risk fits and τ*, defense \
+             comparison, trust figures) need runs with a trust level and a scenario; {}. Give them with `--manifest \
+             runs.csv` (columns `run_id` or `path`, `trust`, `scenario_id`).",
+            if excluded == 0 { "there are none".to_string() } else { format!("none of the {excluded} runs has both") }
+        ));
+    }
+    if has_trust {
+        doc.heading(2, "Over-exposure by system");
+        doc.para("Mean OER over sub-scenes at each trust level (the aggregation of the paper's Table III).");
+        doc.table(&tables::oer_by_system(&data.rows)?);
+        if data.rows.iter().any(|r| r.success.is_some()) {
+            doc.heading(2, "Task success by system");
+            doc.table(&tables::success_by_system(&data.rows)?);
+        }
 
-    if let Some(fits) = &data.fits {
-        doc.heading(2, "Trust-risk fits and trust budgets");
-        let mut t = Table {
-            header: vec![
-                "system".into(),
-                "shape".into(),
-                "b0 [95 %]".into(),
-                "b1 [95 %]".into(),
-                "b2 [95 %]".into(),
-                "AIC".into(),
-                "curvature (fit / observed)".into(),
-                format!("τ*(ε={})", fits.epsilon),
-            ],
-            rows: vec![],
-        };
-        for f in &fits.systems {
-            for s in &f.shapes {
-                t.rows.push(vec![
-                    f.system.name(),
-                    format!("{}{}", s.shape, if s.chosen { " (chosen)" } else { "" }),
-                    s.coefficients.first().map_or("-".into(), |c| interval(*c)),
-                    s.coefficients.get(1).map_or("-".into(), |c| interval(*c)),
-                    s.coefficients.get(2).map_or("-".into(), |c| interval(*c)),
-                    format!("{:.2}", s.aic),
-                    format!(
-                        "{} / {}",
-                        s.curvature.map_or("-".into(), num),
-                        f.observed_curvature.map_or("-".into(), num)
-                    ),
-                    s.tau_star.map_or("none (bound above ε at τ = 0)".into(), |t| format!("{t:.3}")),
-                ]);
-            }
-            if let Some(note) = &f.note {
-                t.rows.push(vec![
-                    f.system.name(),
-                    note.clone(),
-                    "".into(),
-                    "".into(),
-                    "".into(),
-                    "".into(),
-                    "".into(),
-                    "".into(),
-                ]);
-            }
-        }
-        doc.table(&t);
-        if let Some(d) = &fits.systems_differ {
-            doc.para(&format!(
-                "Do the systems differ? Likelihood-ratio test of one shared curve against a system × τ model: χ² = {:.2}, \
-                 df = {}, p = {:.3e}.",
-                d.statistic, d.df, d.p
-            ));
-        }
-        if !fits.defenses.is_empty() {
-            doc.heading(2, "Defense comparison");
+        if let Some(metrics) = &data.metrics {
+            doc.heading(2, "System-level OER and AD, with how each is aggregated");
             let mut t = Table {
                 header: vec![
-                    "defended system".into(),
+                    "system".into(),
+                    "metric".into(),
                     "τ".into(),
-                    "OER baseline".into(),
-                    "OER defended".into(),
-                    "ΔOER [95 %]".into(),
-                    "relative change [95 %]".into(),
-                    "paired chains".into(),
-                    "McNemar p".into(),
+                    "aggregation".into(),
+                    "value [95 %]".into(),
+                    "interval".into(),
                 ],
                 rows: vec![],
             };
-            for d in &fits.defenses {
-                for p in &d.per_trust {
+            for a in metrics.aggregates.iter().filter(|a| a.metric == "oer" || a.metric == "ad") {
+                t.rows.push(vec![
+                    a.system.name(),
+                    a.metric.into(),
+                    a.trust.map_or("-".into(), |t| t.to_string()),
+                    a.aggregation.into(),
+                    match (a.low, a.high) {
+                        (Some(l), Some(h)) => interval((a.value, l, h)),
+                        _ => num(a.value),
+                    },
+                    a.interval.unwrap_or("-").into(),
+                ]);
+            }
+            doc.table(&t);
+        } else {
+            doc.heading(2, "Authorization drift per system");
+            let drift = data.drift_by_scenario();
+            let mut t = Table {
+                header: vec!["system".into(), "mean AD over sub-scenes".into(), "sub-scenes".into()],
+                rows: vec![],
+            };
+            for s in &systems {
+                let v: Vec<f64> = drift.iter().filter(|((k, _), _)| k == s).map(|(_, a)| *a).collect();
+                t.rows.push(vec![
+                    s.name(),
+                    format!("{:.4}", v.iter().sum::<f64>() / v.len().max(1) as f64),
+                    v.len().to_string(),
+                ]);
+            }
+            doc.table(&t);
+        }
+
+        if !data.ad_checks.is_empty() {
+            doc.heading(2, "Reported AD against recomputed AD");
+            let with_reported = data.ad_checks.iter().filter(|c| c.reported.is_some()).count();
+            doc.para(&format!(
+                "AD recomputed as the population variance of each row's OER values. {} of {} rows with a reported AD agree \
+                 within the rounding of the reported value; {} disagree:",
+                with_reported - disagreements.len(),
+                with_reported,
+                disagreements.len()
+            ));
+            let mut t = Table {
+                header: vec![
+                    "system".into(),
+                    "sub-scene".into(),
+                    "OER".into(),
+                    "reported AD".into(),
+                    "computed AD".into(),
+                ],
+                rows: vec![],
+            };
+            for c in &disagreements {
+                t.rows.push(vec![
+                    c.system.clone(),
+                    c.scenario_id.clone(),
+                    c.oer.iter().map(|o| o.to_string()).collect::<Vec<_>>().join(" / "),
+                    c.reported.clone().unwrap_or_default(),
+                    format!("{:.4}", c.computed),
+                ]);
+            }
+            doc.table(&t);
+        }
+
+        if let Some(fits) = &data.fits {
+            doc.heading(2, "Trust-risk fits and trust budgets");
+            let mut t = Table {
+                header: vec![
+                    "system".into(),
+                    "shape".into(),
+                    "b0 [95 %]".into(),
+                    "b1 [95 %]".into(),
+                    "b2 [95 %]".into(),
+                    "AIC".into(),
+                    "curvature (fit / observed)".into(),
+                    format!("τ*(ε={})", fits.epsilon),
+                ],
+                rows: vec![],
+            };
+            for f in &fits.systems {
+                for s in &f.shapes {
                     t.rows.push(vec![
-                        d.defended.name(),
-                        p.trust.to_string(),
-                        p.baseline.map_or("-".into(), num),
-                        p.defended.map_or("-".into(), num),
-                        p.diff.map_or("-".into(), interval),
-                        p.relative.map_or("-".into(), interval),
-                        p.pairs.to_string(),
-                        p.mcnemar_p.map_or("-".into(), |v| format!("{v:.3e}")),
+                        f.system.name(),
+                        format!("{}{}", s.shape, if s.chosen { " (chosen)" } else { "" }),
+                        s.coefficients.first().map_or("-".into(), |c| interval(*c)),
+                        s.coefficients.get(1).map_or("-".into(), |c| interval(*c)),
+                        s.coefficients.get(2).map_or("-".into(), |c| interval(*c)),
+                        format!("{:.2}", s.aic),
+                        format!(
+                            "{} / {}",
+                            s.curvature.map_or("-".into(), num),
+                            f.observed_curvature.map_or("-".into(), num)
+                        ),
+                        s.tau_star.map_or("none (bound above ε at τ = 0)".into(), |t| format!("{t:.3}")),
+                    ]);
+                }
+                if let Some(note) = &f.note {
+                    t.rows.push(vec![
+                        f.system.name(),
+                        note.clone(),
+                        "".into(),
+                        "".into(),
+                        "".into(),
+                        "".into(),
+                        "".into(),
+                        "".into(),
                     ]);
                 }
             }
             doc.table(&t);
-            let ad: Vec<String> = fits
-                .defenses
-                .iter()
-                .map(|d| {
-                    format!(
-                        "{}: mean AD {:.4} → {:.4}, ΔAD {}, relative {}",
-                        d.defended.name(),
-                        d.ad_baseline,
-                        d.ad_defended,
-                        interval(d.ad_diff),
-                        interval(d.ad_relative)
-                    )
-                })
-                .collect();
-            doc.list(&ad);
+            if let Some(d) = &fits.systems_differ {
+                doc.para(&format!(
+                    "Do the systems differ? Likelihood-ratio test of one shared curve against a system × τ model: χ² = {:.2}, \
+                     df = {}, p = {:.3e}.",
+                    d.statistic, d.df, d.p
+                ));
+            }
+            if !fits.defenses.is_empty() {
+                doc.heading(2, "Defense comparison");
+                let mut t = Table {
+                    header: vec![
+                        "defended system".into(),
+                        "τ".into(),
+                        "OER baseline".into(),
+                        "OER defended".into(),
+                        "ΔOER [95 %]".into(),
+                        "relative change [95 %]".into(),
+                        "paired chains".into(),
+                        "McNemar p".into(),
+                    ],
+                    rows: vec![],
+                };
+                for d in &fits.defenses {
+                    for p in &d.per_trust {
+                        t.rows.push(vec![
+                            d.defended.name(),
+                            p.trust.to_string(),
+                            p.baseline.map_or("-".into(), num),
+                            p.defended.map_or("-".into(), num),
+                            p.diff.map_or("-".into(), interval),
+                            p.relative.map_or("-".into(), interval),
+                            p.pairs.to_string(),
+                            p.mcnemar_p.map_or("-".into(), |v| format!("{v:.3e}")),
+                        ]);
+                    }
+                }
+                doc.table(&t);
+                let ad: Vec<String> = fits
+                    .defenses
+                    .iter()
+                    .map(|d| {
+                        format!(
+                            "{}: mean AD {:.4} → {:.4}, ΔAD {}, relative {}",
+                            d.defended.name(),
+                            d.ad_baseline,
+                            d.ad_defended,
+                            interval(d.ad_diff),
+                            interval(d.ad_relative)
+                        )
+                    })
+                    .collect();
+                doc.list(&ad);
+            }
         }
     }
 
     doc.heading(2, "Figures");
     let mut written = Vec::new();
-    for fig in charts::figures(data) {
-        let (svg, png) = figures::render(&fig, &figures_dir)?;
+    let trust_figures = if has_trust { charts::figures(data) } else { Vec::new() };
+    for fig in audit_figures.iter().chain(&trust_figures) {
+        let (svg, png) = figures::render(fig, &figures_dir)?;
         doc.figure(&fig.stem, &fig.title);
         written.push(svg);
         written.push(png);
@@ -429,8 +501,10 @@ pub fn write(data: &ReportData, out: &Path) -> Result<Written> {
          th, td {{ border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: right; }}\n\
          th:first-child, td:first-child {{ text-align: left; }}\n\
          figure {{ margin: 1.5em 0; }} img {{ max-width: 100%; height: auto; border: 1px solid #eee; }}\n\
-         </style>\n</head>\n<body>\n<h1>{title}</h1>\n{}\n</body>\n</html>\n",
-        doc.html
+         {}</style>\n</head>\n<body>\n<div id=\"main\">\n<h1>{title}</h1>\n{}\n</div>\n{}</body>\n</html>\n",
+        audit::STYLE,
+        doc.html,
+        doc.after
     );
     std::fs::write(&index, html).map_err(|source| Error::Write { path: index.clone(), source })?;
     Ok(Written { index, markdown, figures: written, ad_disagreements: disagreements.len() })
