@@ -1,5 +1,6 @@
 //! End-to-end tests of the `tvp` binary: one module per subcommand, each running the real executable.
 
+mod audit;
 mod catalog;
 mod ingest;
 mod label;
