@@ -187,14 +187,14 @@ fn occurs(text: &str, value: &str) -> bool {
     })
 }
 
-/// Every secret value of the embedded catalog (items, not decoys) of four characters or more.
+/// Every secret value and extra match form of the embedded catalog (items, not decoys) of four characters or more.
 fn catalog_secrets() -> Vec<(String, String)> {
     let catalog = tvp::catalog::Catalog::embedded().unwrap();
     let mut out: Vec<(String, String)> = catalog
         .scenarios
         .iter()
         .flat_map(|s| s.items.iter())
-        .flat_map(|i| i.values.iter().map(move |v| (i.id.clone(), v.clone())))
+        .flat_map(|i| i.values.iter().chain(&i.forms).map(move |v| (i.id.clone(), v.clone())))
         .filter(|(_, v)| v.chars().count() >= 4)
         .collect();
     out.sort();
@@ -293,7 +293,10 @@ fn run_reports_agentleak_dev_without_trust_levels_with_each_models_rate() {
     assert!(md.contains("need runs with a trust level and a scenario"), "{md}");
     let html = std::fs::read_to_string(out.join("report/index.html")).unwrap();
     assert!(html.contains("id=\"f-table\"") && html.contains("id=\"tvp-data\""));
-    assert!(!html.contains("http://") && !html.contains("https://"), "the report must not reach the network");
+    // Transcripts quote URLs as text; no element loads anything from the network.
+    for attribute in ["src=\"http", "href=\"http", "url(http"] {
+        assert!(!html.contains(attribute), "the report must not reach the network ({attribute})");
+    }
 }
 
 #[test]
