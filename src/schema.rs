@@ -98,7 +98,9 @@ pub mod match_kind {
     pub const SPELLED: &str = "spelled";
     pub const PATTERN: &str = "pattern";
     pub const EXTERNAL: &str = "external";
-    pub const ALL: [&str; 5] = [EXACT, NORMALIZED, SPELLED, PATTERN, EXTERNAL];
+    /// A value spread over several messages to one recipient.
+    pub const SPLIT: &str = "split";
+    pub const ALL: [&str; 6] = [EXACT, NORMALIZED, SPELLED, PATTERN, EXTERNAL, SPLIT];
 }
 
 /// The tables of the store, in pipeline order.
@@ -307,9 +309,13 @@ pub fn success_conditions() -> SchemaRef {
     ]))
 }
 
-/// Session table `label_settings`: one row with the labeling scope (`chain` or `final`).
+/// Session table `label_settings`: one row with the labeling scope (`chain` or `final`) and whether pieces of a
+/// split value sent to different recipients add up.
 pub fn label_settings() -> SchemaRef {
-    Arc::new(Schema::new(vec![utf8(col::SCOPE, false)]))
+    Arc::new(Schema::new(vec![
+        utf8(col::SCOPE, false),
+        Field::new("split_across_recipients", DataType::Boolean, false),
+    ]))
 }
 
 /// Labels: one row per action performed in a run, with whether it was allowed.

@@ -40,6 +40,10 @@ pub struct LabelArgs {
     /// folding is always on)
     #[arg(long, value_enum, default_value = "all")]
     views: tvp::label::matcher::Views,
+    /// Pieces of a value sent to different recipients add up to a split exposure (for recipients that share what
+    /// they receive); by default only pieces sent to the same recipient do
+    #[arg(long)]
+    split_across_recipients: bool,
     /// Print the summary as JSON
     #[arg(long)]
     json: bool,
@@ -55,6 +59,7 @@ pub fn run(args: LabelArgs) -> tvp::Result<i32> {
         reveal: Reveal::from_flag(args.reveal),
         partitions: args.partitions,
         views: args.views,
+        split_across_recipients: args.split_across_recipients,
     };
     let runtime = super::runtime()?;
     let summary = runtime.block_on(tvp::label::label(&store, &catalog, &options))?;

@@ -82,6 +82,10 @@ pub struct Matcher {
     /// ROT13 and reversed literal forms of decodable items, with their owner and kind.
     transformed: Option<AhoCorasick>,
     transformed_owner: Vec<(usize, &'static str)>,
+    /// Alphanumeric forms (lower case) of the items a split over several messages can expose, with their owner.
+    split_forms: Vec<(String, usize)>,
+    /// Every proper piece (substring of two or more characters) of those forms.
+    split_pieces: std::collections::HashSet<String>,
 }
 
 /// Which views a matcher runs beyond the literal, normalized, spelled and pattern ones.
@@ -112,6 +116,7 @@ impl Matcher {
     pub fn build(items: &[ItemPatterns], reuse: Reuse, views: Views) -> Result<Matcher, String> {
         let mut transformed_forms = Vec::new();
         let mut transformed_owner = Vec::new();
+        let mut split_forms = Vec::new();
         let mut exact_forms = Vec::new();
         let mut exact_owner = Vec::new();
         let mut normalized_forms = Vec::new();
@@ -143,6 +148,15 @@ impl Matcher {
                 exact_forms.push(form.to_string());
                 exact_owner.push(index);
                 let projected = project(form).0;
+                // Only values with a digit (codes, numbers, keys): words of a phrase said in two messages are
+                // ordinary language far more often than a split secret.
+                if views == Views::All
+                    && (item.kinds.is_empty() || item.kinds.iter().any(|k| k == match_kind::SPLIT))
+                    && projected.chars().count() >= MIN_FORM_CHARS
+                    && projected.bytes().any(|b| b.is_ascii_digit())
+                {
+                    split_forms.push((projected.clone(), index));
+                }
                 if last >= 1 && projected.chars().count() >= MIN_FORM_CHARS {
                     normalized_forms.push(projected.clone());
                     normalized_owner.push(index);
@@ -179,6 +193,16 @@ impl Matcher {
             decodable: items.iter().map(|i| i.kinds.is_empty()).collect(),
             transformed: automaton(&transformed_forms, true, reuse),
             transformed_owner,
+            split_pieces: split_forms
+                .iter()
+                .flat_map(|(f, _)| {
+                    (0..f.len())
+                        .flat_map(move |a| (a + MIN_PIECE..=f.len()).map(move |b| (a, b)))
+                        .filter(|&(a, b)| b - a < f.len() && f.is_char_boundary(a) && f.is_char_boundary(b))
+                        .map(|(a, b)| f[a..b].to_string())
+                })
+                .collect(),
+            split_forms,
             exact: automaton(&exact_forms, true, reuse),
             exact_owner,
             normalized: automaton(&normalized_forms, false, reuse),
@@ -186,6 +210,65 @@ impl Matcher {
             digits,
             regexes,
         })
+    }
+
+    /// Whether any whole token of `text` is a proper piece of a value a split can expose (cheap: no allocation
+    /// for ASCII text beyond the tokens' lower-casing).
+    pub fn has_piece(&self, text: &str) -> bool {
+        if self.split_pieces.is_empty() {
+            return false;
+        }
+        if views::needs_folding(text) {
+            return tokens(text).iter().any(|t| self.split_pieces.contains(&t.0));
+        }
+        let mut buffer = String::new();
+        text.split(|c: char| !c.is_ascii_alphanumeric()).any(|token| {
+            token.len() >= MIN_PIECE && {
+                buffer.clear();
+                buffer.extend(token.chars().map(|c| c.to_ascii_lowercase()));
+                self.split_pieces.contains(&buffer)
+            }
+        })
+    }
+
+    /// Values split over successive messages (in order; one piece per message, each a whole token of at least two
+    /// characters; no message without a piece in between): for each, the item, the index of the message that
+    /// completes it and the byte span of the last piece in that message. `texts` are one audience's messages with
+    /// a piece, in turn order.
+    pub fn find_split(&self, texts: &[&str]) -> Vec<(usize, usize, usize, usize)> {
+        let tokens: Vec<Vec<(String, usize, usize)>> = texts.iter().map(|t| tokens(t)).collect();
+        let mut hits = Vec::new();
+        for (form, item) in &self.split_forms {
+            // Positions in `form` reached by a run of pieces ending in the previous message.
+            let mut reached: Vec<usize> = Vec::new();
+            for (index, message) in tokens.iter().enumerate() {
+                let mut next = Vec::new();
+                for (token, start, end) in message {
+                    if token.len() < MIN_PIECE || token.len() >= form.len() {
+                        continue;
+                    }
+                    for &pos in &reached {
+                        if form[pos..].starts_with(token.as_str()) {
+                            let to = pos + token.len();
+                            if to == form.len() {
+                                hits.push((*item, index, *start, *end));
+                            } else {
+                                next.push(to);
+                            }
+                        }
+                    }
+                    if form.starts_with(token.as_str()) {
+                        next.push(token.len());
+                    }
+                }
+                next.sort_unstable();
+                next.dedup();
+                reached = next;
+            }
+        }
+        hits.sort_unstable();
+        hits.dedup();
+        hits
     }
 
     pub fn item_id(&self, item: usize) -> &str {
@@ -297,6 +380,40 @@ fn automaton(patterns: &[String], case_insensitive: bool, reuse: Reuse) -> Optio
         .kind(kind)
         .build(patterns)
         .ok()
+}
+
+/// Pieces of a split value are at least this many characters.
+const MIN_PIECE: usize = 2;
+
+/// The maximal alphanumeric runs of a text, folded (lower case, NFKC), with their byte spans in the text.
+fn tokens(text: &str) -> Vec<(String, usize, usize)> {
+    if views::needs_folding(text) {
+        let (folded, map) = views::fold(text);
+        return plain_tokens(&folded)
+            .into_iter()
+            .map(|(token, start, end)| {
+                let (start, end) = views::unfold_span(text, &map, start, end);
+                (token, start, end)
+            })
+            .collect();
+    }
+    plain_tokens(text)
+}
+
+fn plain_tokens(text: &str) -> Vec<(String, usize, usize)> {
+    let mut out = Vec::new();
+    let mut start = None;
+    for (offset, c) in text.char_indices().chain(std::iter::once((text.len(), ' '))) {
+        match (c.is_alphanumeric(), start) {
+            (true, None) => start = Some(offset),
+            (false, Some(s)) => {
+                out.push((text[s..offset].to_lowercase(), s, offset));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 /// Lower-case letters and digits only, with each kept character's byte offset in the original.

@@ -60,11 +60,21 @@ pub struct Options {
     pub partitions: Option<usize>,
     /// Which views the matcher runs (decoded tokens, ROT13 and reversed forms on top of the paper's).
     pub views: matcher::Views,
+    /// Whether pieces of a split value sent to different recipients add up (recipients that share).
+    pub split_across_recipients: bool,
 }
 
 impl Options {
     pub fn new(scope: Scope, reveal: Reveal) -> Options {
-        Options { scope, queries: None, external_labels: None, reveal, partitions: None, views: matcher::Views::All }
+        Options {
+            scope,
+            queries: None,
+            external_labels: None,
+            reveal,
+            partitions: None,
+            views: matcher::Views::All,
+            split_across_recipients: false,
+        }
     }
 }
 
@@ -80,7 +90,7 @@ pub async fn session(
     scope: Scope,
 ) -> Result<(SessionContext, Arc<Truths>)> {
     let ctx = crate::sql::session(store).await?;
-    register_session_tables(&ctx, catalog, scope)?;
+    register_session_tables(&ctx, catalog, scope, false)?;
     let (store, catalog_items) = (store.clone(), catalog.items_batch());
     let truths = Arc::new(Truths::new(Box::new(move || {
         let mut batches = store.read_table(Table::Items).map_err(|e| e.to_string())?;
@@ -95,12 +105,12 @@ pub async fn session(
 
 /// The tables a session registers beside the store's: the catalog's ground truth, roles, success conditions, the
 /// label settings and (empty unless `--labels`) the external labels.
-fn register_session_tables(ctx: &SessionContext, catalog: &Catalog, scope: Scope) -> Result<()> {
+fn register_session_tables(ctx: &SessionContext, catalog: &Catalog, scope: Scope, split_across: bool) -> Result<()> {
     register_batch(ctx, "catalog_items", catalog.items_batch())?;
     register_batch(ctx, "catalog_actions", catalog.actions_batch())?;
     register_batch(ctx, "roles", roles_batch(catalog))?;
     register_batch(ctx, "success_conditions", success_batch(catalog))?;
-    register_batch(ctx, "label_settings", settings_batch(scope))?;
+    register_batch(ctx, "label_settings", settings_batch(scope, split_across))?;
     register_batch(ctx, "external_labels", RecordBatch::new_empty(crate::schema::external_labels()))?;
     Ok(())
 }
@@ -214,7 +224,7 @@ async fn partition_session(
             ctx.register_table(name, view).map_err(sql_error)?;
         }
     }
-    register_session_tables(&ctx, catalog, options.scope)?;
+    register_session_tables(&ctx, catalog, options.scope, options.split_across_recipients)?;
     if let Some(path) = &options.external_labels {
         register_external(&ctx, path).await?;
     }
@@ -360,9 +370,13 @@ fn success_batch(catalog: &Catalog) -> RecordBatch {
     RecordBatch::try_new(schema, columns).expect("success batch")
 }
 
-fn settings_batch(scope: Scope) -> RecordBatch {
+fn settings_batch(scope: Scope, split_across_recipients: bool) -> RecordBatch {
     let schema = crate::schema::label_settings();
-    RecordBatch::try_new(schema, vec![Arc::new(StringArray::from(vec![scope.as_str()]))]).expect("settings batch")
+    let columns: Vec<ArrayRef> = vec![
+        Arc::new(StringArray::from(vec![scope.as_str()])),
+        Arc::new(arrow::array::BooleanArray::from(vec![split_across_recipients])),
+    ];
+    RecordBatch::try_new(schema, columns).expect("settings batch")
 }
 
 #[cfg(test)]
