@@ -418,7 +418,8 @@ pub async fn read(ctx: &SessionContext, store: &str, reveal: Reveal) -> Result<F
 
     // Runs that used each channel: the denominator of the channel rates.
     let mut channel_runs: BTreeMap<String, u64> = BTreeMap::new();
-    let sql = "SELECT channel, count(DISTINCT run_id) AS runs FROM messages WHERE channel IS NOT NULL GROUP BY channel";
+    let sql = "SELECT coalesce(channel, '(none)') AS channel, count(DISTINCT run_id) AS runs FROM messages \
+               GROUP BY coalesce(channel, '(none)')";
     for batch in query(ctx, sql).await? {
         let c = Columns { batch: &batch };
         let (channel, n) = (c.text("channel")?, c.int("runs")?);
@@ -437,7 +438,9 @@ pub async fn read(ctx: &SessionContext, store: &str, reveal: Reveal) -> Result<F
     }
     let (mut by_channel, mut by_recipient, mut by_item) =
         (BTreeMap::<String, Counter>::new(), BTreeMap::<String, Counter>::new(), BTreeMap::<String, Counter>::new());
-    let mut paths: BTreeMap<(String, Vec<String>, String), (u64, BTreeSet<String>)> = BTreeMap::new();
+    // (item kind, path, recipient) → (exposures, runs)
+    type PathKey = (String, Vec<String>, String);
+    let mut paths: BTreeMap<PathKey, (u64, BTreeSet<String>)> = BTreeMap::new();
     let (mut n_exposures, mut second_hop) = (0u64, 0u64);
     for (run_id, list) in &exposures {
         if let Some(row) = runs.get(run_id) {
@@ -489,8 +492,10 @@ pub async fn read(ctx: &SessionContext, store: &str, reveal: Reveal) -> Result<F
                 over_authorized: Some(authorized),
             })
             .collect(),
+        // A log that records no channel has nothing to break down.
         channel: by_channel
             .iter()
+            .filter(|(k, _)| by_channel.len() > 1 || k.as_str() != "(none)")
             .map(|(k, c)| group(k.clone(), channel_runs.get(k).copied().unwrap_or(c.runs.len() as u64), c))
             .collect(),
         recipient_kind: by_recipient.iter().map(|(k, c)| group(k.clone(), labeled, c)).collect(),

@@ -236,7 +236,7 @@ pub fn figures(f: &Findings) -> Vec<Figure> {
             )
             .with_subtitle(format!(
                 "rows: senders, the custodian first (\"A → B\": B passed on what A disclosed); columns: recipients; \
-                 {total} exposures"
+                 gray: none; {total} exposures"
             )),
         );
     }
@@ -327,7 +327,7 @@ pub fn findings_html(audit: &Audit) -> String {
             kinds.insert("over-authorization".into());
         }
     }
-    let mut html = String::from("<section id=\"findings\">\n<h2>Findings</h2>\n");
+    let mut html = String::from("<section id=\"findings\">\n<h2 id=\"sec-findings\">Findings</h2>\n");
     let total: usize = f.runs.iter().map(|r| r.exposures.len() + r.over_authorizations.len()).sum();
     let in_page: usize = shown.iter().map(|r| r.exposures.len() + r.over_authorizations.len()).sum();
     let _ = writeln!(

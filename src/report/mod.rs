@@ -127,12 +127,32 @@ struct Doc {
     html: String,
     /// HTML after the main part (the transcript view and the script).
     after: String,
+    /// The level-2 sections: anchor and title.
+    contents: Vec<(String, String)>,
+}
+
+/// An HTML id for a section title: lowercase letters and digits, words joined by `-` (`sec-` in front).
+fn anchor(text: &str) -> String {
+    let words: Vec<String> =
+        text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect();
+    format!("sec-{}", words.join("-"))
 }
 
 impl Doc {
     fn heading(&mut self, level: usize, text: &str) {
         let _ = writeln!(self.md, "\n{} {text}\n", "#".repeat(level));
-        let _ = writeln!(self.html, "<h{level}>{}</h{level}>", escape(text));
+        let id = anchor(text);
+        let _ = writeln!(self.html, "<h{level} id=\"{id}\">{}</h{level}>", escape(text));
+        if level == 2 {
+            self.contents.push((id, text.to_string()));
+        }
+    }
+
+    /// A link to each section (HTML only; the Markdown renders its own outline).
+    fn contents_html(&self) -> String {
+        let links: Vec<String> =
+            self.contents.iter().map(|(id, text)| format!("<a href=\"#{id}\">{}</a>", escape(text))).collect();
+        format!("<nav class=\"contents\">Contents: {}</nav>\n", links.join(" · "))
     }
 
     fn para(&mut self, text: &str) {
@@ -226,6 +246,7 @@ fn audit_section(doc: &mut Doc, a: &Audit) -> Vec<figures::Figure> {
     }
     let _ = writeln!(doc.md, "\n## Findings\n");
     doc.md.push_str(&audit::markdown(a, MARKDOWN_FINDINGS));
+    doc.contents.push(("sec-findings".into(), "Findings".into()));
     doc.html.push_str(&audit::findings_html(a));
     doc.after.push_str(&audit::transcript_html(a));
     audit::figures(f)
@@ -291,7 +312,7 @@ pub fn write(data: &ReportData, out: &Path) -> Result<Written> {
         ));
     }
     if has_trust {
-        doc.heading(2, "Over-exposure by system");
+        doc.heading(2, "Over-exposure by system and trust level");
         doc.para("Mean OER over sub-scenes at each trust level (the aggregation of the paper's Table III).");
         doc.table(&tables::oer_by_system(&data.rows)?);
         if data.rows.iter().any(|r| r.success.is_some()) {
@@ -501,8 +522,9 @@ pub fn write(data: &ReportData, out: &Path) -> Result<Written> {
          th, td {{ border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: right; }}\n\
          th:first-child, td:first-child {{ text-align: left; }}\n\
          figure {{ margin: 1.5em 0; }} img {{ max-width: 100%; height: auto; border: 1px solid #eee; }}\n\
-         {}</style>\n</head>\n<body>\n<div id=\"main\">\n<h1>{title}</h1>\n{}\n</div>\n{}</body>\n</html>\n",
+         {}</style>\n</head>\n<body>\n<div id=\"main\">\n<h1>{title}</h1>\n{}{}\n</div>\n{}</body>\n</html>\n",
         audit::STYLE,
+        doc.contents_html(),
         doc.html,
         doc.after
     );
