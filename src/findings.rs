@@ -63,6 +63,9 @@ pub struct Summary {
     pub second_hop_exposures: u64,
     /// Runs with both a trust level and a scenario: the ones trust metrics and fits can use.
     pub with_trust_and_scenario: u64,
+    /// Runs with no ground truth to judge them against (no sensitive set of their own, no scenario the catalog
+    /// knows): nothing can be found in them, so their "no finding" says nothing.
+    pub without_ground_truth: u64,
 }
 
 /// One row of a breakdown: runs in the group, those of them with a finding of the group, and the rate.
@@ -416,6 +419,18 @@ pub async fn read(ctx: &SessionContext, store: &str, reveal: Reveal) -> Result<F
         }
     }
 
+    // Runs that no ground truth covers.
+    let sql = format!(
+        "WITH {RUN_TRUTH}, known AS (SELECT DISTINCT concat('scenario:', scenario_id) AS k FROM catalog_items \
+         UNION SELECT DISTINCT concat('run:', run_id) AS k FROM items WHERE scope = 'run') \
+         SELECT count(*) AS n FROM run_truth t LEFT JOIN known g ON g.k = t.truth_key WHERE g.k IS NULL"
+    );
+    let mut without_truth = 0u64;
+    for batch in query(ctx, &sql).await? {
+        let n = Columns { batch: &batch }.int("n")?;
+        without_truth += (0..batch.num_rows()).map(|i| n.value(i) as u64).sum::<u64>();
+    }
+
     // Runs that used each channel: the denominator of the channel rates.
     let mut channel_runs: BTreeMap<String, u64> = BTreeMap::new();
     let sql = "SELECT coalesce(channel, '(none)') AS channel, count(DISTINCT run_id) AS runs FROM messages \
@@ -524,6 +539,7 @@ pub async fn read(ctx: &SessionContext, store: &str, reveal: Reveal) -> Result<F
         exposures: n_exposures,
         second_hop_exposures: second_hop,
         with_trust_and_scenario: with_both,
+        without_ground_truth: without_truth,
     };
 
     let flagged: BTreeSet<&String> = exposures.keys().chain(authorizations.keys()).collect();

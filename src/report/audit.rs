@@ -65,6 +65,14 @@ pub fn summary_lines(f: &Findings) -> Vec<String> {
             s.second_hop_exposures
         ),
     ];
+    if s.without_ground_truth > 0 {
+        lines.push(format!(
+            "Runs without any ground truth: {} of {}. Neither their log nor a scenario of the catalog says what is \
+             secret in them, so nothing could be found in them and their \"no finding\" means \"not checked\"; give \
+             them a catalog scenario (`--manifest` with `scenario_id`) or a catalog of your own (`--catalog`).",
+            s.without_ground_truth, s.runs
+        ));
+    }
     lines.push(format!(
         "Runs with a trust level and a scenario (usable for trust metrics): {}.",
         s.with_trust_and_scenario
@@ -248,6 +256,10 @@ pub fn markdown(audit: &Audit, limit: usize) -> String {
     let f = &audit.findings;
     let mut md = String::new();
     let total: usize = f.runs.iter().map(|r| r.exposures.len() + r.over_authorizations.len()).sum();
+    if total == 0 {
+        md.push_str("No run exposed an item outside the MNI or performed an action outside the allowed ones.\n\n");
+        return md;
+    }
     let _ = writeln!(
         md,
         "{} runs with findings, {} findings. The first {} are listed; all of them: `tvp findings --store {} --json`.\n",

@@ -307,6 +307,8 @@ fn run_reports_a_folder_without_any_exposure() {
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     let md = std::fs::read_to_string(out.join("report/report.md")).unwrap();
     assert!(md.contains("Over-exposed runs: 0 (0.0 %)"), "{md}");
+    // Nothing says what is secret in these logs: the report says the runs were not checked.
+    assert!(md.contains("Runs without any ground truth: 4 of 4"), "{md}");
     let html = std::fs::read_to_string(out.join("report/index.html")).unwrap();
     assert!(html.contains("No run exposed an item outside the MNI"), "{html}");
     // metrics also succeed on the same store, and say what trust metrics need
