@@ -174,6 +174,28 @@ impl Findings {
         self.runs.retain(|r| r.run_id == run_id);
     }
 
+    /// At most `cap` run ids with findings, taken from every system in turn (each system's runs in id order), so
+    /// a capped page still shows every system.
+    pub fn sample(&self, cap: usize) -> BTreeSet<String> {
+        let mut by_system: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for r in &self.runs {
+            by_system.entry(&r.system).or_default().push(&r.run_id);
+        }
+        let mut out = BTreeSet::new();
+        let mut round = 0;
+        while out.len() < cap && by_system.values().any(|v| v.len() > round) {
+            for runs in by_system.values() {
+                if let Some(id) = runs.get(round)
+                    && out.len() < cap
+                {
+                    out.insert(id.to_string());
+                }
+            }
+            round += 1;
+        }
+        out
+    }
+
     pub fn exposure_rows(&self) -> impl Iterator<Item = (&RunFindings, &Exposure)> {
         self.runs.iter().flat_map(|r| r.exposures.iter().map(move |e| (r, e)))
     }
@@ -674,6 +696,52 @@ mod tests {
         assert_eq!(recipient_kind("Alice", Some("message"), Some("user")), "user");
         assert_eq!(recipient_kind("memory", Some("message"), None), "memory");
         assert_eq!(recipient_kind("coordinator", Some("message"), Some("custodian")), "agent");
+    }
+
+    fn run(system: &str, id: &str) -> RunFindings {
+        RunFindings {
+            run_id: id.into(),
+            system: system.into(),
+            framework: None,
+            backend: None,
+            defense: None,
+            scenario_id: None,
+            trust: None,
+            source_file: None,
+            over_exposed: true,
+            over_authorized: false,
+            exposures: Vec::new(),
+            over_authorizations: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_capped_sample_takes_every_system_in_turn() {
+        let findings = Findings {
+            schema: SCHEMA,
+            store: String::new(),
+            label_scope: None,
+            revealed: false,
+            summary: Summary {
+                runs: 0,
+                labeled: 0,
+                over_exposed: 0,
+                over_exposure_rate: Rate::of(0, 0),
+                over_authorized: 0,
+                over_authorization_rate: Rate::of(0, 0),
+                exposures: 0,
+                second_hop_exposures: 0,
+                with_trust_and_scenario: 0,
+                without_ground_truth: 0,
+            },
+            breakdowns: Breakdowns { system: vec![], channel: vec![], recipient_kind: vec![], item_kind: vec![] },
+            leak_paths: vec![],
+            runs: vec![run("A", "a1"), run("A", "a2"), run("A", "a3"), run("B", "b1")],
+        };
+        let ids = |cap| findings.sample(cap).into_iter().collect::<Vec<_>>();
+        assert_eq!(ids(2), vec!["a1", "b1"]);
+        assert_eq!(ids(3), vec!["a1", "a2", "b1"]);
+        assert_eq!(ids(10).len(), 4);
     }
 
     #[test]

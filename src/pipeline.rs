@@ -20,8 +20,8 @@ use crate::metrics::Metrics;
 use crate::report::ReportData;
 use crate::store::Store;
 
-/// How many over-exposed runs the report's findings view holds (with their transcripts); the rest are counted
-/// and are in `tvp findings --json`.
+/// How many runs with findings the report's findings view holds (with their transcripts), taken from every
+/// system in turn; the rest are counted and are in `tvp findings --json`.
 pub const REPORT_RUNS: usize = 1000;
 /// Characters of a message the report's transcript view shows before cutting it.
 pub const REPORT_MESSAGE_CHARS: usize = 6000;
@@ -109,10 +109,11 @@ pub async fn report_data(store: &Store, catalog: &Catalog, epsilon: f64, reveal:
     let (metrics, fits) = measure(store, epsilon).await?;
     let (ctx, _truths) = crate::label::session(store, catalog, reveal, Scope::Chain).await?;
     let findings = crate::findings::read(&ctx, &store.root.display().to_string(), reveal).await?;
-    let shown: Vec<String> = findings.runs.iter().take(REPORT_RUNS).map(|r| r.run_id.clone()).collect();
-    let transcripts = crate::findings::transcripts(&ctx, &shown, REPORT_MESSAGE_CHARS).await?;
+    let shown = findings.sample(REPORT_RUNS);
+    let ids: Vec<String> = shown.iter().cloned().collect();
+    let transcripts = crate::findings::transcripts(&ctx, &ids, REPORT_MESSAGE_CHARS).await?;
     let mut data = ReportData::from_metrics(format!("the labeled store {}", store.root.display()), metrics, fits);
-    data.audit = Some(crate::report::Audit { findings, transcripts, shown: REPORT_RUNS });
+    data.audit = Some(crate::report::Audit { findings, transcripts, shown });
     Ok(data)
 }
 

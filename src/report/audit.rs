@@ -19,8 +19,8 @@ use crate::findings::{Findings, Group, Rate, TranscriptMessage};
 pub struct Audit {
     pub findings: Findings,
     pub transcripts: BTreeMap<String, Vec<TranscriptMessage>>,
-    /// How many runs with findings the page holds at most.
-    pub shown: usize,
+    /// The runs with findings the page holds (see `Findings::sample`).
+    pub shown: BTreeSet<String>,
 }
 
 fn pct(x: Option<f64>) -> String {
@@ -324,7 +324,7 @@ fn script_json(value: &serde_json::Value) -> String {
 /// The HTML findings view (inside the report's main part).
 pub fn findings_html(audit: &Audit) -> String {
     let f = &audit.findings;
-    let shown: Vec<&crate::findings::RunFindings> = f.runs.iter().take(audit.shown).collect();
+    let shown: Vec<&crate::findings::RunFindings> = f.runs.iter().filter(|r| audit.shown.contains(&r.run_id)).collect();
     let (mut systems, mut items, mut recipients, mut kinds) =
         (BTreeSet::new(), BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
     for r in &shown {
@@ -350,7 +350,8 @@ pub fn findings_html(audit: &Audit) -> String {
         total,
         if shown.len() < f.runs.len() {
             format!(
-                "This page holds the first {} runs ({} findings); the other {} runs are not in the page.",
+                "This page holds {} of them ({} findings), taken from every system in turn; the other {} runs are \
+                 not in the page.",
                 shown.len(),
                 in_page,
                 f.runs.len() - shown.len()
@@ -388,7 +389,7 @@ pub fn transcript_html(audit: &Audit) -> String {
     if f.runs.is_empty() {
         return String::new();
     }
-    let runs: Vec<&crate::findings::RunFindings> = f.runs.iter().take(audit.shown).collect();
+    let runs: Vec<&crate::findings::RunFindings> = f.runs.iter().filter(|r| audit.shown.contains(&r.run_id)).collect();
     let data = serde_json::json!({
         "store": f.store,
         "revealed": f.revealed,
@@ -631,4 +632,17 @@ pub fn findings_text(f: &Findings, limit: Option<usize>) -> String {
         let _ = writeln!(out, "\n... and {} more findings (all of them: --json)", total - shown);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_in_the_page_cannot_close_its_script_element() {
+        let text = script_json(&serde_json::json!({ "text": "</script><script>alert(1)</script>" }));
+        assert!(!text.contains("</script>") && !text.contains('<'), "{text}");
+        let back: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(back["text"], "</script><script>alert(1)</script>");
+    }
 }
