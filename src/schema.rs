@@ -48,6 +48,7 @@ pub mod col {
     pub const MATCH_KINDS: &str = "match_kinds";
     pub const IN_MNI: &str = "in_mni";
     pub const IS_DECOY: &str = "is_decoy";
+    pub const PARTIAL: &str = "partial";
     pub const ACTION: &str = "action";
     pub const ALLOWED: &str = "allowed";
     pub const DESCRIPTION: &str = "description";
@@ -100,7 +101,9 @@ pub mod match_kind {
     pub const EXTERNAL: &str = "external";
     /// A value spread over several messages to one recipient.
     pub const SPLIT: &str = "split";
-    pub const ALL: [&str; 6] = [EXACT, NORMALIZED, SPELLED, PATTERN, EXTERNAL, SPLIT];
+    /// Part of a value, for items that opt in (`partial`).
+    pub const PARTIAL: &str = "partial";
+    pub const ALL: [&str; 7] = [EXACT, NORMALIZED, SPELLED, PATTERN, EXTERNAL, SPLIT, PARTIAL];
 }
 
 /// The tables of the store, in pipeline order.
@@ -249,6 +252,7 @@ pub fn items() -> SchemaRef {
         Field::new(col::MATCH_KINDS, utf8_list_type(), false),
         Field::new(col::IN_MNI, DataType::Boolean, false),
         Field::new(col::IS_DECOY, DataType::Boolean, false),
+        Field::new(col::PARTIAL, DataType::Int32, true),
     ]))
 }
 

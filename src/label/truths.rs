@@ -114,6 +114,12 @@ fn group(batches: &[RecordBatch]) -> Result<Grouped, String> {
             (text(col::SCOPE)?, text(col::SCENARIO_ID)?, text(col::RUN_ID)?, text(col::ITEM_ID)?);
         let (forms, patterns, kinds) = (list(col::MATCH_FORMS)?, list(col::PATTERNS)?, list(col::MATCH_KINDS)?);
         let decoy = column(col::IS_DECOY)?.as_boolean_opt().cloned().ok_or("`is_decoy` is not boolean")?;
+        // Stores written before the column existed have none: no item opts in there.
+        let partial = match batch.column_by_name(col::PARTIAL) {
+            Some(c) => Some(arrow::compute::cast(c, &arrow::datatypes::DataType::Int32).map_err(|e| e.to_string())?),
+            None => None,
+        };
+        let partial = partial.as_ref().map(|c| c.as_primitive::<arrow::datatypes::Int32Type>());
         for row in 0..batch.num_rows() {
             if decoy.value(row) {
                 continue;
@@ -133,6 +139,7 @@ fn group(batches: &[RecordBatch]) -> Result<Grouped, String> {
                 forms: strings(&forms),
                 patterns: strings(&patterns),
                 kinds: strings(&kinds),
+                partial: partial.filter(|p| p.is_valid(row)).map(|p| p.value(row).max(0) as usize),
             };
             grouped.secrets.extend(entry.forms.iter().cloned());
             grouped.by_key.entry(key).or_default().push(entry);

@@ -479,6 +479,7 @@ mod tests {
                 forms: item.values.iter().chain(&item.forms).cloned().collect(),
                 patterns: item.patterns.clone(),
                 kinds: vec![],
+                partial: None,
             }])
             .unwrap();
             for phrase in phrases {
