@@ -436,7 +436,9 @@ pub fn metrics_systems() -> SchemaRef {
 }
 
 /// Fits: per system and shape, the binomial GLM `logit p = b0 + b1 τ (+ b2 τ²)` by IRLS, with Wald 95 %
-/// intervals, AIC, whether AIC chose it, curvature of the fitted curve and the trust budget τ*(ε).
+/// intervals, AIC, whether AIC chose it, curvature of the fitted curve and the trust budget τ*(ε). `aic`,
+/// `deviance` and `llf` are the chain-level model's (statsmodels' on one row per chain, 0/1 outcome);
+/// `deviance_grouped` is the grouped-binomial deviance over the pooled (τ, k, n) rows.
 pub fn fits() -> SchemaRef {
     let mut fields = system_fields();
     fields.extend([
@@ -453,6 +455,8 @@ pub fn fits() -> SchemaRef {
         f64_col("b2_high", true),
         f64_col("aic", false),
         f64_col("deviance", false),
+        f64_col("llf", false),
+        f64_col("deviance_grouped", false),
         Field::new("converged", DataType::Boolean, false),
         f64_col("curvature", true),
         f64_col("epsilon", false),
