@@ -11,6 +11,7 @@ pub mod matcher;
 pub mod queries;
 pub mod truths;
 pub mod udf;
+pub mod views;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -57,11 +58,13 @@ pub struct Options {
     /// Label the runs in this many partitions (by a hash of the run id), one after the other, so memory stays
     /// bounded by a partition's size; `None` picks the count from the store's size.
     pub partitions: Option<usize>,
+    /// Which views the matcher runs (decoded tokens, ROT13 and reversed forms on top of the paper's).
+    pub views: matcher::Views,
 }
 
 impl Options {
     pub fn new(scope: Scope, reveal: Reveal) -> Options {
-        Options { scope, queries: None, external_labels: None, reveal, partitions: None }
+        Options { scope, queries: None, external_labels: None, reveal, partitions: None, views: matcher::Views::All }
     }
 }
 
@@ -217,7 +220,7 @@ async fn partition_session(
     }
     let mut items = query(&ctx, "SELECT * FROM items").await?;
     items.push(catalog.items_batch());
-    let truths = Arc::new(Truths::new(Box::new(move || Ok(items.clone()))));
+    let truths = Arc::new(Truths::with_views(Box::new(move || Ok(items.clone())), options.views));
     for function in udf::functions(truths, options.reveal) {
         ctx.register_udf(function);
     }

@@ -174,7 +174,7 @@ impl ScalarUDFImpl for MatchItems {
                 for found in matcher.find(text) {
                     let item = out.values();
                     item.field_builder::<StringBuilder>(0).expect("item_id").append_value(matcher.item_id(found.item));
-                    item.field_builder::<StringBuilder>(1).expect("match_kind").append_value(found.kind);
+                    item.field_builder::<StringBuilder>(1).expect("match_kind").append_value(&found.kind);
                     item.field_builder::<Int64Builder>(2).expect("span_start").append_value(found.start as i64);
                     item.field_builder::<Int64Builder>(3).expect("span_end").append_value(found.end as i64);
                     item.append(true);
