@@ -17,5 +17,6 @@ pub mod simulate;
 pub mod sql;
 pub mod stats;
 pub mod store;
+pub mod validity;
 
 pub use error::{Error, Result};
