@@ -7,6 +7,7 @@
 //! same session (tables and the `tvp_*` functions) serves `tvp sql`.
 
 pub mod accuracy;
+pub mod detectors;
 pub mod matcher;
 pub mod queries;
 pub mod truths;
