@@ -11,6 +11,7 @@ pub mod ingest;
 pub mod label;
 pub mod mask;
 pub mod metrics;
+pub mod policy;
 pub mod report;
 pub mod schema;
 pub mod simulate;
