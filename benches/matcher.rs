@@ -43,6 +43,7 @@ fn items(scale: usize) -> Vec<ItemPatterns> {
             patterns: i.patterns.clone(),
             kinds: Vec::new(),
             partial: None,
+            detector: None,
         })
         .collect();
     let base = items.clone();
@@ -54,6 +55,7 @@ fn items(scale: usize) -> Vec<ItemPatterns> {
                 patterns: Vec::new(),
                 kinds: Vec::new(),
                 partial: None,
+                detector: None,
             });
         }
     }

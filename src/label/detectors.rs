@@ -14,6 +14,8 @@ use regex::Regex;
 /// pattern for candidates and a check each candidate must pass.
 pub struct Detector {
     pub name: &'static str,
+    /// The match kind of its findings: `detector:<name>`.
+    pub match_kind: &'static str,
     pub kind: &'static str,
     pub description: &'static str,
     pattern: &'static str,
@@ -24,6 +26,7 @@ pub struct Detector {
 pub const DETECTORS: [Detector; 13] = [
     Detector {
         name: "pem_private_key",
+        match_kind: "detector:pem_private_key",
         kind: "private_key",
         description: "PEM private key blocks (RSA, EC, OpenSSH, PKCS#8, encrypted)",
         pattern: r"-----BEGIN (?:[A-Z]+ )*PRIVATE KEY-----[\s\S]{16,}?-----END (?:[A-Z]+ )*PRIVATE KEY-----",
@@ -31,6 +34,7 @@ pub const DETECTORS: [Detector; 13] = [
     },
     Detector {
         name: "anthropic_api_key",
+        match_kind: "detector:anthropic_api_key",
         kind: "api_key",
         description: "Anthropic API keys (sk-ant-…)",
         pattern: r"\bsk-ant-(?:api|admin)\d{2}-[A-Za-z0-9_-]{80,120}\b",
@@ -38,6 +42,7 @@ pub const DETECTORS: [Detector; 13] = [
     },
     Detector {
         name: "openai_api_key",
+        match_kind: "detector:openai_api_key",
         kind: "api_key",
         description: "OpenAI API keys (sk-…, sk-proj-…, sk-svcacct-…)",
         pattern: r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}T3BlbkFJ[A-Za-z0-9_-]{20,}\b|\bsk-[A-Za-z0-9]{48}\b",
@@ -45,6 +50,7 @@ pub const DETECTORS: [Detector; 13] = [
     },
     Detector {
         name: "aws_access_key_id",
+        match_kind: "detector:aws_access_key_id",
         kind: "api_key",
         description: "AWS access key ids (AKIA…, ASIA…)",
         pattern: r"\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}\b",
@@ -52,6 +58,7 @@ pub const DETECTORS: [Detector; 13] = [
     },
     Detector {
         name: "github_token",
+        match_kind: "detector:github_token",
         kind: "api_key",
         description: "GitHub tokens (ghp_, gho_, ghu_, ghs_, ghr_, github_pat_)",
         pattern: r"\b(?:gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59})\b",
@@ -59,6 +66,7 @@ pub const DETECTORS: [Detector; 13] = [
     },
     Detector {
         name: "slack_token",
+        match_kind: "detector:slack_token",
         kind: "api_key",
         description: "Slack tokens (xoxb-, xoxp-, xoxa-, xoxr-, xoxs-, xoxe-)",
         pattern: r"\bxox[bpares]-(?:[0-9]{8,13}-){1,3}[A-Za-z0-9-]{20,}\b",
@@ -66,6 +74,7 @@ pub const DETECTORS: [Detector; 13] = [
     },
     Detector {
         name: "google_api_key",
+        match_kind: "detector:google_api_key",
         kind: "api_key",
         description: "Google API keys (AIza…)",
         pattern: r"\bAIza[0-9A-Za-z_-]{35}(?:[^0-9A-Za-z_-]|$)",
@@ -73,6 +82,7 @@ pub const DETECTORS: [Detector; 13] = [
     },
     Detector {
         name: "jwt",
+        match_kind: "detector:jwt",
         kind: "token",
         description: "JSON Web Tokens whose header decodes to JSON with an `alg`",
         pattern: r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}\b",
@@ -80,6 +90,7 @@ pub const DETECTORS: [Detector; 13] = [
     },
     Detector {
         name: "payment_card",
+        match_kind: "detector:payment_card",
         kind: "card_number",
         description: "payment card numbers (13-19 digits, Visa/Mastercard/Amex/Discover/JCB/Diners prefixes, Luhn-checked)",
         pattern: r"\b(?:\d[ -]?){12,18}\d\b",
@@ -87,6 +98,7 @@ pub const DETECTORS: [Detector; 13] = [
     },
     Detector {
         name: "iban",
+        match_kind: "detector:iban",
         kind: "bank_account",
         description: "IBANs (country code, check digits, mod-97-checked)",
         pattern: r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b",
@@ -94,6 +106,7 @@ pub const DETECTORS: [Detector; 13] = [
     },
     Detector {
         name: "us_ssn",
+        match_kind: "detector:us_ssn",
         kind: "national_id",
         description: "US Social Security numbers (AAA-GG-SSSS; never 000/666/9xx, 00 or 0000)",
         pattern: r"\b\d{3}-\d{2}-\d{4}\b",
@@ -101,6 +114,7 @@ pub const DETECTORS: [Detector; 13] = [
     },
     Detector {
         name: "email",
+        match_kind: "detector:email",
         kind: "email",
         description: "email addresses",
         pattern: r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b",
@@ -108,6 +122,7 @@ pub const DETECTORS: [Detector; 13] = [
     },
     Detector {
         name: "phone",
+        match_kind: "detector:phone",
         kind: "phone",
         description: "phone numbers (international +CC…, or North American (NXX) NXX-XXXX)",
         pattern: r"(?:\+\d{1,3}[ .-]?(?:\(\d{1,4}\)[ .-]?)?\d{2,4}(?:[ .-]?\d{2,4}){2,3}|\(\d{3}\) ?\d{3}[ .-]\d{4}|\b\d{3}[.-]\d{3}[.-]\d{4})\b",
@@ -333,6 +348,7 @@ mod tests {
         let mut seen = std::collections::HashSet::new();
         for d in &DETECTORS {
             assert!(seen.insert(d.name), "{}", d.name);
+            assert_eq!(d.match_kind, format!("detector:{}", d.name));
             assert!(by_name(d.name).is_some());
         }
         assert_eq!(COMPILED.len(), DETECTORS.len());

@@ -34,6 +34,8 @@ pub struct ItemPatterns {
     pub kinds: Vec<String>,
     /// Opt-in partial disclosure: this many characters of a form in a row, as a whole token, count (`partial`).
     pub partial: Option<usize>,
+    /// A built-in detector (index in `detectors::DETECTORS`) standing for this item: it finds values nobody listed.
+    pub detector: Option<usize>,
 }
 
 /// How often a matcher is used once built: a run's own truth serves one run, a scenario's serves many. A matcher
@@ -91,6 +93,9 @@ pub struct Matcher {
     /// For items that opt in to partial disclosure: every run of at least `partial` characters of a form (shorter
     /// than the whole), lower case, with its owner.
     partial_pieces: std::collections::HashMap<String, usize>,
+    /// Built-in detectors with the item each stands for.
+    detectors: Vec<usize>,
+    detector_items: Vec<usize>,
 }
 
 /// Which views a matcher runs beyond the literal, normalized, spelled and pattern ones.
@@ -222,6 +227,8 @@ impl Matcher {
                 .collect(),
             split_forms,
             partial_pieces,
+            detectors: items.iter().filter_map(|i| i.detector).collect(),
+            detector_items: items.iter().enumerate().filter(|(_, i)| i.detector.is_some()).map(|(n, _)| n).collect(),
             exact: automaton(&exact_forms, true, reuse),
             exact_owner,
             normalized: automaton(&normalized_forms, false, reuse),
@@ -372,6 +379,13 @@ impl Matcher {
                 if m.start() < m.end() {
                     add(*item, match_kind::PATTERN, m.start(), m.end());
                 }
+            }
+        }
+        if !self.detectors.is_empty() {
+            for found in super::detectors::detect(text, &self.detectors) {
+                let slot = self.detectors.iter().position(|&d| d == found.detector).expect("an enabled detector");
+                let kind = super::detectors::DETECTORS[found.detector].match_kind;
+                add(self.detector_items[slot], kind, found.start, found.end);
             }
         }
         if !self.partial_pieces.is_empty() {
@@ -544,6 +558,7 @@ mod tests {
                 patterns: vec![],
                 kinds: vec![],
                 partial: None,
+                detector: None,
             },
             ItemPatterns {
                 item_id: "bankruptcy".into(),
@@ -551,6 +566,7 @@ mod tests {
                 patterns: vec![r"\bclose to (going )?bankrupt\b".into()],
                 kinds: vec![],
                 partial: None,
+                detector: None,
             },
         ])
         .unwrap()
@@ -612,6 +628,7 @@ mod tests {
                 patterns: vec![],
                 kinds: vec![],
                 partial: None,
+                detector: None,
             },
             ItemPatterns {
                 item_id: "code".into(),
@@ -619,6 +636,7 @@ mod tests {
                 patterns: vec![],
                 kinds: vec![],
                 partial: None,
+                detector: None,
             },
         ])
         .unwrap();
@@ -634,6 +652,7 @@ mod tests {
             patterns: vec!["(".into()],
             kinds: vec![],
             partial: None,
+            detector: None,
         }])
         .err()
         .unwrap();
@@ -703,6 +722,7 @@ mod tests {
             patterns: vec![],
             kinds: vec!["exact".into()],
             partial: None,
+            detector: None,
         }])
         .unwrap();
         let encoded = base64::engine::general_purpose::STANDARD.encode("123-45-6789");
@@ -719,6 +739,7 @@ mod tests {
                 patterns: vec![],
                 kinds: vec![],
                 partial,
+                detector: None,
             }]
         };
         let opted = Matcher::new(&items(Some(3))).unwrap();

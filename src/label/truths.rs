@@ -23,6 +23,7 @@ pub fn truth_key(scope: &str, scenario_id: Option<&str>, run_id: Option<&str>) -
     match (scope, run_id, scenario_id) {
         ("run", Some(run), _) => Some(format!("run:{run}")),
         ("scenario", _, Some(scenario)) => Some(format!("scenario:{scenario}")),
+        ("policy", Some(run), _) => Some(format!("policy:{run}")),
         _ => None,
     }
 }
@@ -140,6 +141,10 @@ fn group(batches: &[RecordBatch]) -> Result<Grouped, String> {
                 patterns: strings(&patterns),
                 kinds: strings(&kinds),
                 partial: partial.filter(|p| p.is_valid(row)).map(|p| p.value(row).max(0) as usize),
+                detector: item
+                    .value(row)
+                    .strip_prefix("detector:")
+                    .and_then(|name| super::detectors::DETECTORS.iter().position(|d| d.name == name)),
             };
             grouped.secrets.extend(entry.forms.iter().cloned());
             grouped.by_key.entry(key).or_default().push(entry);

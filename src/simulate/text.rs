@@ -480,6 +480,7 @@ mod tests {
                 patterns: item.patterns.clone(),
                 kinds: vec![],
                 partial: None,
+                detector: None,
             }])
             .unwrap();
             for phrase in phrases {
