@@ -126,7 +126,7 @@ async fn covered_runs(ctx: &SessionContext, policy: &Policy) -> Result<HashSet<S
         let (run, framework, backend, file) =
             (text("run_id")?, text("framework")?, text("backend")?, text("source_file")?);
         for row in 0..batch.num_rows() {
-            let get = |a: &StringArray| a.is_valid(row).then(|| a.value(row).to_string()).unwrap_or_default();
+            let get = |a: &StringArray| if a.is_valid(row) { a.value(row).to_string() } else { String::new() };
             let within = |list: &[String], value: &str| list.is_empty() || list.iter().any(|x| x == value);
             let id = run.value(row).to_string();
             if within(&scope.frameworks, &get(&framework))
