@@ -353,11 +353,11 @@ fn a_policy_finds_record_values_sent_to_recipients_it_does_not_allow() {
          FROM exposures e",
     );
     assert!(rows.len() >= 20, "{rows:?}");
+    let date = regex::Regex::new(r"\[\d\d\*{8}\]").unwrap();
     for row in &rows {
         assert_eq!((row["item_kind"].as_str(), row["sender"].as_str()), (Some("date_of_birth"), Some("assistant")));
         assert_eq!(row["recipients"], "user");
         let evidence = row["evidence"].as_str().unwrap();
-        let date = regex::Regex::new(r"\[\d\d\*{8}\]").unwrap();
         assert!(date.is_match(evidence), "the span is a date, masked in the stored evidence: {evidence}");
     }
     let masked = tvp(&["sql", "--store", store, "SELECT evidence FROM exposures"]);
