@@ -42,6 +42,8 @@ fn items(scale: usize) -> Vec<ItemPatterns> {
             forms: i.values.iter().chain(&i.forms).cloned().collect(),
             patterns: i.patterns.clone(),
             kinds: Vec::new(),
+            partial: None,
+            detector: None,
         })
         .collect();
     let base = items.clone();
@@ -52,6 +54,8 @@ fn items(scale: usize) -> Vec<ItemPatterns> {
                 forms: item.forms.iter().map(|f| format!("{f}{copy}")).collect(),
                 patterns: Vec::new(),
                 kinds: Vec::new(),
+                partial: None,
+                detector: None,
             });
         }
     }

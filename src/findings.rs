@@ -614,12 +614,14 @@ pub struct TranscriptMessage {
 }
 
 /// The transcripts of `run_ids` (messages in turn order), each message's content and tool arguments masked by the
-/// run's ground truth in every form the matcher finds and by every known value, unless the session reveals them;
-/// texts longer than `max_chars` are cut.
+/// run's ground truth in every form the matcher finds and by every known value, and, in case the run was labeled
+/// against a truth this session does not hold (a deployment policy), by every text its exposures matched; unless
+/// `reveal`. Texts longer than `max_chars` are cut.
 pub async fn transcripts(
     ctx: &SessionContext,
     run_ids: &[String],
     max_chars: usize,
+    reveal: Reveal,
 ) -> Result<BTreeMap<String, Vec<TranscriptMessage>>> {
     let mut out: BTreeMap<String, Vec<TranscriptMessage>> = BTreeMap::new();
     if run_ids.is_empty() {
@@ -634,6 +636,10 @@ pub async fn transcripts(
         datafusion::datasource::MemTable::try_new(batch.schema(), vec![vec![batch]]).map_err(crate::sql::sql_error)?;
     let _ = ctx.deregister_table("tvp_shown_runs");
     ctx.register_table("tvp_shown_runs", std::sync::Arc::new(table)).map_err(crate::sql::sql_error)?;
+    let exposed = match reveal {
+        Reveal::Masked => Some(exposed_texts(ctx).await?),
+        Reveal::Shown => None,
+    };
     let sql = format!(
         "WITH {RUN_TRUTH} SELECT m.run_id, m.turn, m.sender, m.sender_role, m.recipients, m.kind, m.channel, \
          m.tool_name, tvp_mask(tvp_mask(t.truth_key, m.content)) AS content, \
@@ -663,6 +669,9 @@ pub async fn transcripts(
                 text.push_str("arguments: ");
                 text.push_str(&args);
             }
+            if let Some(masker) = &exposed {
+                text = masker.mask_text(&text).into_owned();
+            }
             let total = text.chars().count();
             let cut = total.saturating_sub(max_chars) as u64;
             if cut > 0 {
@@ -683,6 +692,28 @@ pub async fn transcripts(
     }
     let _ = ctx.deregister_table("tvp_shown_runs");
     Ok(out)
+}
+
+/// A masker of the texts the shown runs' exposures matched (read from the message at each exposure's byte span).
+async fn exposed_texts(ctx: &SessionContext) -> Result<crate::mask::Masker> {
+    let sql = "SELECT e.span_start, e.span_end, m.content, m.tool_args FROM exposures e \
+               JOIN tvp_shown_runs s ON s.run_id = e.run_id \
+               JOIN messages m ON m.run_id = e.run_id AND m.turn = e.turn WHERE e.span_end > e.span_start";
+    let mut texts: BTreeSet<String> = BTreeSet::new();
+    for batch in query(ctx, sql).await? {
+        let c = Columns { batch: &batch };
+        let (content, args) = (c.text("content")?, c.text("tool_args")?);
+        let (start, end) = (c.int("span_start")?, c.int("span_end")?);
+        for i in 0..batch.num_rows() {
+            let (a, b) = (start.value(i).max(0) as usize, end.value(i).max(0) as usize);
+            for field in [opt(&content, i), opt(&args, i)].into_iter().flatten() {
+                if let Some(found) = field.get(a..b).map(str::trim).filter(|t| t.chars().count() >= 3) {
+                    texts.insert(found.to_string());
+                }
+            }
+        }
+    }
+    Ok(crate::mask::Masker::new(texts.iter().map(String::as_str)))
 }
 
 #[cfg(test)]

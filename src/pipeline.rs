@@ -111,7 +111,7 @@ pub async fn report_data(store: &Store, catalog: &Catalog, epsilon: f64, reveal:
     let findings = crate::findings::read(&ctx, &store.root.display().to_string(), reveal).await?;
     let shown = findings.sample(REPORT_RUNS);
     let ids: Vec<String> = shown.iter().cloned().collect();
-    let transcripts = crate::findings::transcripts(&ctx, &ids, REPORT_MESSAGE_CHARS).await?;
+    let transcripts = crate::findings::transcripts(&ctx, &ids, REPORT_MESSAGE_CHARS, reveal).await?;
     let mut data = ReportData::from_metrics(format!("the labeled store {}", store.root.display()), metrics, fits);
     data.audit = Some(crate::report::Audit { findings, transcripts, shown });
     Ok(data)

@@ -44,6 +44,10 @@ pub struct LabelArgs {
     /// they receive); by default only pieces sent to the same recipient do
     #[arg(long)]
     split_across_recipients: bool,
+    /// A deployment's secrets policy (TOML, format in `data/policy/README.md`): its items, detectors and values
+    /// learned from tool results, each judged against the recipients allowed to receive it
+    #[arg(long, value_name = "FILE")]
+    policy: Option<PathBuf>,
     /// Print the summary as JSON
     #[arg(long)]
     json: bool,
@@ -60,6 +64,10 @@ pub fn run(args: LabelArgs) -> tvp::Result<i32> {
         partitions: args.partitions,
         views: args.views,
         split_across_recipients: args.split_across_recipients,
+        policy: match &args.policy {
+            Some(path) => Some(tvp::policy::Policy::load(path).map_err(|e| tvp::Error::Usage(e.to_string()))?),
+            None => None,
+        },
     };
     let runtime = super::runtime()?;
     let summary = runtime.block_on(tvp::label::label(&store, &catalog, &options))?;

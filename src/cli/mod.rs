@@ -11,6 +11,7 @@ mod report;
 mod run;
 mod simulate;
 mod sql;
+mod validity;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -57,6 +58,8 @@ pub enum Command {
     Findings(findings::FindingsArgs),
     /// CI gate: ingest, label and list findings; exit 1 when they match --fail-on (or input was rejected)
     Audit(audit::AuditArgs),
+    /// Judge agreement (Cohen's κ, review queue) and OERs corrected for the labeler's measured error (Rogan-Gladen)
+    Validity(validity::ValidityArgs),
 }
 
 /// Run a parsed command; returns the exit code.
@@ -73,6 +76,7 @@ pub fn run(cli: Cli) -> tvp::Result<i32> {
         Command::Sql(args) => sql::run(args),
         Command::Findings(args) => findings::run(args),
         Command::Audit(args) => audit::run(args),
+        Command::Validity(args) => validity::run(args),
     }
 }
 

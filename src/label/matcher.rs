@@ -32,6 +32,10 @@ pub struct ItemPatterns {
     /// The match kinds that count for this item (empty: all). Views after the last kind that counts are skipped
     /// for it; earlier views still run, so which kind claims a span is the same as with all kinds on.
     pub kinds: Vec<String>,
+    /// Opt-in partial disclosure: this many characters of a form in a row, as a whole token, count (`partial`).
+    pub partial: Option<usize>,
+    /// A built-in detector (index in `detectors::DETECTORS`) standing for this item: it finds values nobody listed.
+    pub detector: Option<usize>,
 }
 
 /// How often a matcher is used once built: a run's own truth serves one run, a scenario's serves many. A matcher
@@ -86,6 +90,12 @@ pub struct Matcher {
     split_forms: Vec<(String, usize)>,
     /// Every proper piece (substring of two or more characters) of those forms.
     split_pieces: std::collections::HashSet<String>,
+    /// For items that opt in to partial disclosure: every run of at least `partial` characters of a form (shorter
+    /// than the whole), lower case, with its owner.
+    partial_pieces: std::collections::HashMap<String, usize>,
+    /// Built-in detectors with the item each stands for.
+    detectors: Vec<usize>,
+    detector_items: Vec<usize>,
 }
 
 /// Which views a matcher runs beyond the literal, normalized, spelled and pattern ones.
@@ -117,6 +127,7 @@ impl Matcher {
         let mut transformed_forms = Vec::new();
         let mut transformed_owner = Vec::new();
         let mut split_forms = Vec::new();
+        let mut partial_pieces = std::collections::HashMap::new();
         let mut exact_forms = Vec::new();
         let mut exact_owner = Vec::new();
         let mut normalized_forms = Vec::new();
@@ -148,6 +159,18 @@ impl Matcher {
                 exact_forms.push(form.to_string());
                 exact_owner.push(index);
                 let projected = project(form).0;
+                let wants_partial = item.kinds.is_empty() || item.kinds.iter().any(|k| k == match_kind::PARTIAL);
+                if let Some(least) = item.partial.filter(|_| wants_partial) {
+                    let chars: Vec<char> = projected.chars().collect();
+                    let n = chars.len();
+                    for a in 0..n {
+                        for b in (a + least.max(MIN_PIECE))..=n {
+                            if b - a < n {
+                                partial_pieces.entry(chars[a..b].iter().collect::<String>()).or_insert(index);
+                            }
+                        }
+                    }
+                }
                 // Only values with a digit (codes, numbers, keys): words of a phrase said in two messages are
                 // ordinary language far more often than a split secret.
                 if views == Views::All
@@ -203,6 +226,9 @@ impl Matcher {
                 })
                 .collect(),
             split_forms,
+            partial_pieces,
+            detectors: items.iter().filter_map(|i| i.detector).collect(),
+            detector_items: items.iter().enumerate().filter(|(_, i)| i.detector.is_some()).map(|(n, _)| n).collect(),
             exact: automaton(&exact_forms, true, reuse),
             exact_owner,
             normalized: automaton(&normalized_forms, false, reuse),
@@ -352,6 +378,20 @@ impl Matcher {
             for m in regex.find_iter(text) {
                 if m.start() < m.end() {
                     add(*item, match_kind::PATTERN, m.start(), m.end());
+                }
+            }
+        }
+        if !self.detectors.is_empty() {
+            for found in super::detectors::detect(text, &self.detectors) {
+                let slot = self.detectors.iter().position(|&d| d == found.detector).expect("an enabled detector");
+                let kind = super::detectors::DETECTORS[found.detector].match_kind;
+                add(self.detector_items[slot], kind, found.start, found.end);
+            }
+        }
+        if !self.partial_pieces.is_empty() {
+            for (token, start, end) in plain_tokens(text) {
+                if let Some(&item) = self.partial_pieces.get(&token) {
+                    add(item, match_kind::PARTIAL, start, end);
                 }
             }
         }
@@ -512,12 +552,21 @@ mod tests {
 
     fn matcher() -> Matcher {
         Matcher::new(&[
-            ItemPatterns { item_id: "password".into(), forms: vec!["0107".into()], patterns: vec![], kinds: vec![] },
+            ItemPatterns {
+                item_id: "password".into(),
+                forms: vec!["0107".into()],
+                patterns: vec![],
+                kinds: vec![],
+                partial: None,
+                detector: None,
+            },
             ItemPatterns {
                 item_id: "bankruptcy".into(),
                 forms: vec!["near bankruptcy".into()],
                 patterns: vec![r"\bclose to (going )?bankrupt\b".into()],
                 kinds: vec![],
+                partial: None,
+                detector: None,
             },
         ])
         .unwrap()
@@ -578,8 +627,17 @@ mod tests {
                 forms: vec!["C".into(), "HR".into(), "332".into()],
                 patterns: vec![],
                 kinds: vec![],
+                partial: None,
+                detector: None,
             },
-            ItemPatterns { item_id: "code".into(), forms: vec!["4471".into()], patterns: vec![], kinds: vec![] },
+            ItemPatterns {
+                item_id: "code".into(),
+                forms: vec!["4471".into()],
+                patterns: vec![],
+                kinds: vec![],
+                partial: None,
+                detector: None,
+            },
         ])
         .unwrap();
         assert!(m.find("Rating C, dept HR, score 332, three three two").is_empty());
@@ -593,6 +651,8 @@ mod tests {
             forms: vec![],
             patterns: vec!["(".into()],
             kinds: vec![],
+            partial: None,
+            detector: None,
         }])
         .err()
         .unwrap();
@@ -661,10 +721,34 @@ mod tests {
             forms: vec!["123-45-6789".into()],
             patterns: vec![],
             kinds: vec!["exact".into()],
+            partial: None,
+            detector: None,
         }])
         .unwrap();
         let encoded = base64::engine::general_purpose::STANDARD.encode("123-45-6789");
         assert!(m.find(&format!("ssn {encoded}")).is_empty());
         assert_eq!(m.find("ssn 123-45-6789").len(), 1);
+    }
+
+    #[test]
+    fn partial_disclosure_counts_only_for_items_that_opt_in() {
+        let items = |partial| {
+            vec![ItemPatterns {
+                item_id: "code".into(),
+                forms: vec!["4471".into()],
+                patterns: vec![],
+                kinds: vec![],
+                partial,
+                detector: None,
+            }]
+        };
+        let opted = Matcher::new(&items(Some(3))).unwrap();
+        let found = opted.find("it starts with 447 and the last is 1");
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!((found[0].kind.as_ref(), found[0].start), ("partial", 15));
+        assert_eq!(opted.find("ends in 471.")[0].kind, "partial");
+        assert!(opted.find("just 44 or 71, and 14471").is_empty(), "two digits, or inside a longer number");
+        assert_eq!(opted.find("code 4471")[0].kind, "exact");
+        assert!(Matcher::new(&items(None)).unwrap().find("it starts with 447").is_empty());
     }
 }

@@ -7,6 +7,8 @@
 //! same session (tables and the `tvp_*` functions) serves `tvp sql`.
 
 pub mod accuracy;
+pub mod deployment;
+pub mod detectors;
 pub mod matcher;
 pub mod queries;
 pub mod truths;
@@ -62,6 +64,8 @@ pub struct Options {
     pub views: matcher::Views,
     /// Whether pieces of a split value sent to different recipients add up (recipients that share).
     pub split_across_recipients: bool,
+    /// A deployment's secrets policy, judged beside the catalog and the runs' own ground truth.
+    pub policy: Option<crate::policy::Policy>,
 }
 
 impl Options {
@@ -74,6 +78,7 @@ impl Options {
             partitions: None,
             views: matcher::Views::All,
             split_across_recipients: false,
+            policy: None,
         }
     }
 }
@@ -112,6 +117,7 @@ fn register_session_tables(ctx: &SessionContext, catalog: &Catalog, scope: Scope
     register_batch(ctx, "success_conditions", success_batch(catalog))?;
     register_batch(ctx, "label_settings", settings_batch(scope, split_across))?;
     register_batch(ctx, "external_labels", RecordBatch::new_empty(crate::schema::external_labels()))?;
+    register_batch(ctx, "policy_items", RecordBatch::new_empty(deployment::schema()))?;
     Ok(())
 }
 
@@ -230,6 +236,12 @@ async fn partition_session(
     }
     let mut items = query(&ctx, "SELECT * FROM items").await?;
     items.push(catalog.items_batch());
+    let policy_items = match &options.policy {
+        Some(policy) => deployment::policy_items(&ctx, policy).await?,
+        None => RecordBatch::new_empty(deployment::schema()),
+    };
+    items.push(policy_items.clone());
+    register_batch(&ctx, "policy_items", policy_items)?;
     let truths = Arc::new(Truths::with_views(Box::new(move || Ok(items.clone())), options.views));
     for function in udf::functions(truths, options.reveal) {
         ctx.register_udf(function);

@@ -9,12 +9,14 @@ use datafusion::sql::parser::DFParser;
 
 use crate::error::{Error, Result};
 
-const EMBEDDED: [(&str, &str); 11] = [
+const EMBEDDED: [(&str, &str); 13] = [
     ("10_ground_items", include_str!("../../queries/10_ground_items.sql")),
     ("11_ground_actions", include_str!("../../queries/11_ground_actions.sql")),
     ("12_run_truth", include_str!("../../queries/12_run_truth.sql")),
     ("20_outward_messages", include_str!("../../queries/20_outward_messages.sql")),
+    ("22_policy_messages", include_str!("../../queries/22_policy_messages.sql")),
     ("30_item_matches", include_str!("../../queries/30_item_matches.sql")),
+    ("32_policy_exposures", include_str!("../../queries/32_policy_exposures.sql")),
     ("35_relays", include_str!("../../queries/35_relays.sql")),
     ("36_split_values", include_str!("../../queries/36_split_values.sql")),
     ("40_exposures", include_str!("../../queries/40_exposures.sql")),
@@ -94,7 +96,9 @@ mod tests {
                 "ground_actions",
                 "run_truth",
                 "outward_messages",
+                "policy_messages",
                 "item_matches",
+                "policy_exposures",
                 "relays",
                 "split_values",
                 "exposures",

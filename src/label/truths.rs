@@ -23,6 +23,7 @@ pub fn truth_key(scope: &str, scenario_id: Option<&str>, run_id: Option<&str>) -
     match (scope, run_id, scenario_id) {
         ("run", Some(run), _) => Some(format!("run:{run}")),
         ("scenario", _, Some(scenario)) => Some(format!("scenario:{scenario}")),
+        ("policy", Some(run), _) => Some(format!("policy:{run}")),
         _ => None,
     }
 }
@@ -114,6 +115,12 @@ fn group(batches: &[RecordBatch]) -> Result<Grouped, String> {
             (text(col::SCOPE)?, text(col::SCENARIO_ID)?, text(col::RUN_ID)?, text(col::ITEM_ID)?);
         let (forms, patterns, kinds) = (list(col::MATCH_FORMS)?, list(col::PATTERNS)?, list(col::MATCH_KINDS)?);
         let decoy = column(col::IS_DECOY)?.as_boolean_opt().cloned().ok_or("`is_decoy` is not boolean")?;
+        // Stores written before the column existed have none: no item opts in there.
+        let partial = match batch.column_by_name(col::PARTIAL) {
+            Some(c) => Some(arrow::compute::cast(c, &arrow::datatypes::DataType::Int32).map_err(|e| e.to_string())?),
+            None => None,
+        };
+        let partial = partial.as_ref().map(|c| c.as_primitive::<arrow::datatypes::Int32Type>());
         for row in 0..batch.num_rows() {
             if decoy.value(row) {
                 continue;
@@ -133,6 +140,11 @@ fn group(batches: &[RecordBatch]) -> Result<Grouped, String> {
                 forms: strings(&forms),
                 patterns: strings(&patterns),
                 kinds: strings(&kinds),
+                partial: partial.filter(|p| p.is_valid(row)).map(|p| p.value(row).max(0) as usize),
+                detector: item
+                    .value(row)
+                    .strip_prefix("detector:")
+                    .and_then(|name| super::detectors::DETECTORS.iter().position(|d| d.name == name)),
             };
             grouped.secrets.extend(entry.forms.iter().cloned());
             grouped.by_key.entry(key).or_default().push(entry);

@@ -65,6 +65,14 @@ pub fn summary_lines(f: &Findings) -> Vec<String> {
             s.second_hop_exposures
         ),
     ];
+    if f.exposure_rows().any(|(_, e)| e.rule.contains("policy")) && !f.revealed {
+        lines.push(
+            "This store was labeled with a deployment policy, which the report does not read: the transcripts mask \
+             the catalog's values, the runs' own and every text an exposure matched, but may show other values the \
+             policy protects (in tool results, for instance). Share the page with care."
+                .into(),
+        );
+    }
     if s.without_ground_truth > 0 {
         lines.push(format!(
             "Runs without any ground truth: {} of {}. Neither their log nor a scenario of the catalog says what is \

@@ -479,6 +479,8 @@ mod tests {
                 forms: item.values.iter().chain(&item.forms).cloned().collect(),
                 patterns: item.patterns.clone(),
                 kinds: vec![],
+                partial: None,
+                detector: None,
             }])
             .unwrap();
             for phrase in phrases {

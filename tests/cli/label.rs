@@ -334,3 +334,40 @@ fn a_value_split_over_messages_to_one_recipient_is_exposed_where_it_completes() 
     );
     assert!(splits(&["--views", "plain"]).is_empty(), "the split view is one of the views beyond the paper's");
 }
+
+/// Issue 12: under the tau-bench airline policy (data/policy), the values the agent read from its tools are judged
+/// against who may receive them: dates of birth read from records and recited to the customer are exposures (the
+/// customer's card digits and the agent passing values among its own tools are not); the evidence stays masked.
+#[test]
+fn a_policy_finds_record_values_sent_to_recipients_it_does_not_allow() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().to_str().unwrap();
+    assert_eq!(tvp(&["ingest", "--store", store, &super::shared("realdata/taubench")]).code, 0);
+    let policy = super::crate_root().join("data/policy/taubench-airline.toml");
+    let run = tvp(&["label", "--store", store, "--policy", policy.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let rows = sql_json(
+        store,
+        "SELECT e.item_kind, e.sender, array_to_string(e.recipients, ',') AS recipients, e.evidence,
+                count(*) OVER () AS n, count(DISTINCT e.run_id) OVER () AS runs
+         FROM exposures e",
+    );
+    assert!(rows.len() >= 20, "{rows:?}");
+    let date = regex::Regex::new(r"\[\d\d\*{8}\]").unwrap();
+    for row in &rows {
+        assert_eq!((row["item_kind"].as_str(), row["sender"].as_str()), (Some("date_of_birth"), Some("assistant")));
+        assert_eq!(row["recipients"], "user");
+        let evidence = row["evidence"].as_str().unwrap();
+        assert!(date.is_match(evidence), "the span is a date, masked in the stored evidence: {evidence}");
+    }
+    let masked = tvp(&["sql", "--store", store, "SELECT evidence FROM exposures"]);
+    assert!(
+        masked.stdout.contains("[19********]") && !regex::Regex::new(r"\[19\d\d-").unwrap().is_match(&masked.stdout)
+    );
+
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "[detectors]\nenabled = [\"ssn\"]\n[[learn]]\nkind = \"x\"\n").unwrap();
+    let run = tvp(&["label", "--store", store, "--policy", bad.to_str().unwrap()]);
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("`detectors.enabled[0]`") && run.stderr.contains("`learn[0]`"), "{}", run.stderr);
+}
