@@ -64,8 +64,9 @@ pub struct Summary {
     /// Runs with both a trust level and a scenario: the ones trust metrics and fits can use.
     pub with_trust_and_scenario: u64,
     /// Runs with no ground truth to judge them against (no sensitive set of their own, no scenario the catalog
-    /// knows): nothing can be found in them, so their "no finding" says nothing.
-    pub without_ground_truth: u64,
+    /// knows): nothing can be found in them, so their "no finding" says nothing. `None` when a deployment
+    /// policy was (or may have been) the ground truth: which runs it covers is not counted here.
+    pub without_ground_truth: Option<u64>,
 }
 
 /// One row of a breakdown: runs in the group, those of them with a finding of the group, and the rate.
@@ -561,7 +562,7 @@ pub async fn read(ctx: &SessionContext, store: &str, reveal: Reveal) -> Result<F
         exposures: n_exposures,
         second_hop_exposures: second_hop,
         with_trust_and_scenario: with_both,
-        without_ground_truth: without_truth,
+        without_ground_truth: Some(without_truth),
     };
 
     let flagged: BTreeSet<&String> = exposures.keys().chain(authorizations.keys()).collect();
@@ -586,6 +587,10 @@ pub async fn read(ctx: &SessionContext, store: &str, reveal: Reveal) -> Result<F
         })
         .collect();
     listed.sort_by(|a, b| (&a.system, &a.run_id).cmp(&(&b.system, &b.run_id)));
+    let mut summary = summary;
+    if exposures.values().flatten().any(|e| e.rule.contains("policy")) {
+        summary.without_ground_truth = None;
+    }
     Ok(Findings {
         schema: SCHEMA,
         store: store.to_string(),
@@ -763,7 +768,7 @@ mod tests {
                 exposures: 0,
                 second_hop_exposures: 0,
                 with_trust_and_scenario: 0,
-                without_ground_truth: 0,
+                without_ground_truth: Some(0),
             },
             breakdowns: Breakdowns { system: vec![], channel: vec![], recipient_kind: vec![], item_kind: vec![] },
             leak_paths: vec![],

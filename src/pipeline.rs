@@ -157,13 +157,15 @@ pub struct Audited {
 /// How many rejects an audit names.
 pub const AUDIT_REJECTS: usize = 20;
 
-/// Ingest `paths` into `store` (which should be empty), label them against `catalog`, and read the findings;
+/// Ingest `paths` into `store` (which should be empty), label them against `catalog` (and a deployment policy, when
+/// given), and read the findings;
 /// `failed` says whether they match `fail_on`.
 pub async fn audit(
     paths: &[PathBuf],
     store: &Store,
     catalog: &Catalog,
     manifest: Option<Manifest>,
+    policy: Option<crate::policy::Policy>,
     fail_on: FailOn,
     reveal: Reveal,
     progress: &dyn Progress,
@@ -184,8 +186,14 @@ pub async fn audit(
             paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
         )));
     }
-    let labels = crate::label::label(store, catalog, &crate::label::Options::new(Scope::Chain, reveal)).await?;
-    let findings = findings(store, catalog, reveal).await?;
+    let mut options = crate::label::Options::new(Scope::Chain, reveal);
+    options.policy = policy;
+    let by_policy = options.policy.is_some();
+    let labels = crate::label::label(store, catalog, &options).await?;
+    let mut findings = findings(store, catalog, reveal).await?;
+    if by_policy {
+        findings.summary.without_ground_truth = None;
+    }
     let failed = fail_on.matches(&findings);
     Ok(Audited { ingest: summary, rejects, labels, findings, failed })
 }

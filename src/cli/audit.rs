@@ -25,6 +25,9 @@ pub struct AuditArgs {
     /// Run metadata (CSV or JSON, see `tvp ingest --help`)
     #[arg(long)]
     manifest: Option<PathBuf>,
+    /// A deployment's secrets policy (TOML, format in `data/policy/README.md`), as `tvp label --policy`
+    #[arg(long)]
+    policy: Option<PathBuf>,
     /// What makes the audit fail (exit 1)
     #[arg(long, value_enum, default_value = "any")]
     fail_on: FailOn,
@@ -43,6 +46,10 @@ pub fn run(args: AuditArgs) -> tvp::Result<i32> {
     let catalog = tvp::pipeline::catalog(args.catalog.as_deref())?;
     let manifest = args.manifest.as_deref().map(Manifest::load).transpose()?;
     let reveal = Reveal::from_flag(args.reveal);
+    let policy = match &args.policy {
+        Some(path) => Some(tvp::policy::Policy::load(path).map_err(|e| tvp::Error::Usage(e.to_string()))?),
+        None => None,
+    };
     let temp;
     let store_dir = match &args.store {
         Some(dir) => dir.clone(),
@@ -55,12 +62,29 @@ pub fn run(args: AuditArgs) -> tvp::Result<i32> {
     let runtime = super::runtime()?;
     let audited = if std::io::stderr().is_terminal() {
         let bar = super::Bar::new();
-        let audited =
-            runtime.block_on(tvp::pipeline::audit(&args.paths, &store, &catalog, manifest, args.fail_on, reveal, &bar));
+        let audited = runtime.block_on(tvp::pipeline::audit(
+            &args.paths,
+            &store,
+            &catalog,
+            manifest,
+            policy,
+            args.fail_on,
+            reveal,
+            &bar,
+        ));
         bar.0.finish_and_clear();
         audited?
     } else {
-        runtime.block_on(tvp::pipeline::audit(&args.paths, &store, &catalog, manifest, args.fail_on, reveal, &Quiet))?
+        runtime.block_on(tvp::pipeline::audit(
+            &args.paths,
+            &store,
+            &catalog,
+            manifest,
+            policy,
+            args.fail_on,
+            reveal,
+            &Quiet,
+        ))?
     };
     if let Some(path) = &args.json {
         let text = serde_json::to_string_pretty(&audited.findings).map_err(|e| tvp::Error::Internal(e.to_string()))?;

@@ -73,12 +73,12 @@ pub fn summary_lines(f: &Findings) -> Vec<String> {
                 .into(),
         );
     }
-    if s.without_ground_truth > 0 {
+    if let Some(n) = s.without_ground_truth.filter(|&n| n > 0) {
         lines.push(format!(
             "Runs without any ground truth: {} of {}. Neither their log nor a scenario of the catalog says what is \
              secret in them, so nothing could be found in them and their \"no finding\" means \"not checked\"; give \
              them a catalog scenario (`--manifest` with `scenario_id`) or a catalog of your own (`--catalog`).",
-            s.without_ground_truth, s.runs
+            n, s.runs
         ));
     }
     lines.push(format!(

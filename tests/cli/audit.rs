@@ -129,3 +129,40 @@ fn leak_path_through_a_second_agent_is_its_own_finding() {
     let run = tvp(&["findings", "--store", store.to_str().unwrap(), "--json", "--reveal"]);
     assert!(run.stdout.contains("0107"), "revealed: {}", run.stdout);
 }
+
+/// A deployment without scenarios: tau-bench logs judged by their secrets policy fail the gate on exposures, and
+/// the findings keep the protected values masked.
+#[test]
+fn audit_with_a_deployment_policy_fails_on_exposures_and_masks_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("f.json");
+    let policy = super::crate_root().join("data/policy/taubench-airline.toml");
+    let run = tvp(&[
+        "audit",
+        &shared("realdata/taubench"),
+        "--policy",
+        policy.to_str().unwrap(),
+        "--fail-on",
+        "exposure",
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    let text = std::fs::read_to_string(&json).unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert!(doc["summary"]["exposures"].as_u64().unwrap() > 0);
+    assert!(doc["summary"]["without_ground_truth"].is_null(), "a policy's coverage is not counted");
+    assert!(!run.stdout.contains("Runs without any ground truth"), "{}", run.stdout);
+    let dates = regex::Regex::new(r"\b(19|20)\d\d-\d\d-\d\d\b").unwrap();
+    let evidence: Vec<&str> = doc["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r["exposures"].as_array().unwrap().iter().map(|e| e["evidence"].as_str().unwrap()))
+        .filter(|e| e.contains("DOB") || e.contains("Birth"))
+        .collect();
+    assert!(!evidence.is_empty());
+    for e in evidence {
+        assert!(!dates.is_match(e), "a birth date in masked evidence: {e}");
+    }
+}
