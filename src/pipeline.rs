@@ -145,6 +145,15 @@ impl FailOn {
     }
 }
 
+/// What an audit reads beside the transcripts, and when it fails.
+pub struct AuditOptions {
+    pub manifest: Option<Manifest>,
+    /// A deployment's secrets policy, as `tvp label --policy`.
+    pub policy: Option<crate::policy::Policy>,
+    pub fail_on: FailOn,
+    pub reveal: Reveal,
+}
+
 /// What an audit found and read.
 pub struct Audited {
     pub ingest: IngestSummary,
@@ -164,12 +173,10 @@ pub async fn audit(
     paths: &[PathBuf],
     store: &Store,
     catalog: &Catalog,
-    manifest: Option<Manifest>,
-    policy: Option<crate::policy::Policy>,
-    fail_on: FailOn,
-    reveal: Reveal,
+    options: AuditOptions,
     progress: &dyn Progress,
 ) -> Result<Audited> {
+    let AuditOptions { manifest, policy, fail_on, reveal } = options;
     let summary = ingest(paths, store, manifest, progress)?;
     let rejects = if summary.rejected > 0 { rejects(store, AUDIT_REJECTS).await? } else { Vec::new() };
     if summary.runs == 0 {

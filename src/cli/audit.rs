@@ -60,31 +60,14 @@ pub fn run(args: AuditArgs) -> tvp::Result<i32> {
     };
     let store = tvp::pipeline::fresh_store(&store_dir)?;
     let runtime = super::runtime()?;
+    let options = tvp::pipeline::AuditOptions { manifest, policy, fail_on: args.fail_on, reveal };
     let audited = if std::io::stderr().is_terminal() {
         let bar = super::Bar::new();
-        let audited = runtime.block_on(tvp::pipeline::audit(
-            &args.paths,
-            &store,
-            &catalog,
-            manifest,
-            policy,
-            args.fail_on,
-            reveal,
-            &bar,
-        ));
+        let audited = runtime.block_on(tvp::pipeline::audit(&args.paths, &store, &catalog, options, &bar));
         bar.0.finish_and_clear();
         audited?
     } else {
-        runtime.block_on(tvp::pipeline::audit(
-            &args.paths,
-            &store,
-            &catalog,
-            manifest,
-            policy,
-            args.fail_on,
-            reveal,
-            &Quiet,
-        ))?
+        runtime.block_on(tvp::pipeline::audit(&args.paths, &store, &catalog, options, &Quiet))?
     };
     if let Some(path) = &args.json {
         let text = serde_json::to_string_pretty(&audited.findings).map_err(|e| tvp::Error::Internal(e.to_string()))?;
