@@ -4,7 +4,8 @@
 use super::ingest::{sql_csv, sql_json};
 use super::{fixture, tvp};
 
-fn labeled_store(extra: &[&str]) -> tempfile::TempDir {
+/// The hand-written S1-1 chains, ingested and labeled with `extra` label arguments.
+pub fn labeled_store(extra: &[&str]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().to_str().unwrap();
     let run = tvp(&["ingest", "--store", store, &fixture("label/s1-1_chains.jsonl")]);

@@ -5,20 +5,9 @@ use std::path::Path;
 
 use super::ingest::{sql_csv, sql_json};
 use super::simulate::transcripts;
+use super::label::labeled_store;
 use super::{fixture, tvp};
 
-/// The hand-written S1-1 chains, ingested and labeled with `extra` label arguments.
-fn labeled_store(extra: &[&str]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let store = dir.path().to_str().unwrap();
-    let run = tvp(&["ingest", "--store", store, &fixture("label/s1-1_chains.jsonl")]);
-    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
-    let mut args = vec!["label", "--store", store];
-    args.extend_from_slice(extra);
-    let run = tvp(&args);
-    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
-    dir
-}
 
 fn close(got: &serde_json::Value, want: f64) -> bool {
     got.as_f64().is_some_and(|g| (g - want).abs() < 1e-12)
