@@ -114,7 +114,37 @@ pub async fn report_data(store: &Store, catalog: &Catalog, epsilon: f64, reveal:
     let transcripts = crate::findings::transcripts(&ctx, &ids, REPORT_MESSAGE_CHARS, reveal).await?;
     let mut data = ReportData::from_metrics(format!("the labeled store {}", store.root.display()), metrics, fits);
     data.audit = Some(crate::report::Audit { findings, transcripts, shown });
+    data.validity = Some(crate::report::validity::read(&ctx).await?);
     Ok(data)
+}
+
+/// The labels' validity: agreement with a judge (from merged external labels) and, given a validation set, the
+/// labeler's error and the corrected rates; both written to the store (empty tables where there is nothing).
+pub async fn validity(
+    store: &Store,
+    catalog: &Catalog,
+    source: Option<&crate::validity::ValidationSource>,
+) -> Result<(Option<crate::validity::Agreement>, Option<crate::validity::Correction>)> {
+    let agreement = crate::validity::agreement(store, catalog).await?;
+    let correction = match source {
+        Some(source) => {
+            let (confusion, matched, unmatched) = crate::validity::validation_counts(store, source).await?;
+            if matched == 0 {
+                return Err(Error::Usage(format!(
+                    "no run of `{}` is labeled in {} ({unmatched} runs in the file); label the store first or \
+                     check the run ids",
+                    source.path().display(),
+                    store.root.display()
+                )));
+            }
+            let metrics = crate::metrics::compute(store).await?;
+            Some(crate::validity::correct(&metrics, confusion, source, matched, unmatched))
+        }
+        None => None,
+    };
+    crate::validity::write_agreement(store, agreement.as_ref())?;
+    crate::validity::write_correction(store, correction.as_ref())?;
+    Ok((agreement, correction))
 }
 
 /// What `tvp audit` fails on.

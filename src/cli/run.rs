@@ -60,7 +60,7 @@ pub fn run(args: RunArgs) -> tvp::Result<i32> {
     let started = Instant::now();
     let catalog = tvp::pipeline::catalog(args.catalog.as_deref())?;
     let reveal = Reveal::from_flag(args.reveal);
-    let (paths, manifest) = if args.paths.is_empty() {
+    let (paths, manifest, truth) = if args.paths.is_empty() {
         let corpus = args.out.join("corpus");
         stage(1, &format!("simulating chains into {}", corpus.display()));
         let options = tvp::simulate::Options {
@@ -88,10 +88,10 @@ pub fn run(args: RunArgs) -> tvp::Result<i32> {
         );
         let manifest = Manifest::load(&summary.manifest)?;
         let dirs = summary.formats.iter().map(|f| corpus.join(f)).collect();
-        (dirs, Some(manifest))
+        (dirs, Some(manifest), Some(summary.truth))
     } else {
         stage(1, "using the given transcripts (no simulation)");
-        (args.paths.clone(), args.manifest.as_deref().map(Manifest::load).transpose()?)
+        (args.paths.clone(), args.manifest.as_deref().map(Manifest::load).transpose()?, None)
     };
 
     let store_dir = args.out.join("store");
@@ -133,6 +133,11 @@ pub fn run(args: RunArgs) -> tvp::Result<i32> {
         "      {} runs, {} over-exposed, {} over-authorized",
         labels.runs, labels.over_exposed, labels.over_authorized
     );
+
+    // The simulator's truth file is a validation set: the report then shows the labeler's measured error and the
+    // rates corrected for it.
+    let source = truth.map(tvp::validity::ValidationSource::Truth);
+    runtime.block_on(tvp::pipeline::validity(&store, &catalog, source.as_ref()))?;
 
     stage(4, "computing metrics, fits and findings");
     let data = runtime.block_on(tvp::pipeline::report_data(&store, &catalog, args.epsilon, reveal))?;

@@ -48,25 +48,7 @@ pub fn run(args: ValidityArgs) -> tvp::Result<i32> {
         (None, None) => None,
     };
     let runtime = super::runtime()?;
-    let agreement = runtime.block_on(tvp::validity::agreement(&store, &catalog))?;
-    let correction = match &source {
-        Some(source) => {
-            let (confusion, matched, unmatched) = runtime.block_on(tvp::validity::validation_counts(&store, source))?;
-            if matched == 0 {
-                return Err(tvp::Error::Usage(format!(
-                    "no run of `{}` is labeled in {} ({unmatched} runs in the file); label the store first or \
-                     check the run ids",
-                    source.path().display(),
-                    store.root.display()
-                )));
-            }
-            let metrics = runtime.block_on(tvp::metrics::compute(&store))?;
-            Some(tvp::validity::correct(&metrics, confusion, source, matched, unmatched))
-        }
-        None => None,
-    };
-    tvp::validity::write_agreement(&store, agreement.as_ref())?;
-    tvp::validity::write_correction(&store, correction.as_ref())?;
+    let (agreement, correction) = runtime.block_on(tvp::pipeline::validity(&store, &catalog, source.as_ref()))?;
 
     if args.json {
         println!("{}", serde_json::json!({ "agreement": agreement, "correction": correction }));

@@ -11,6 +11,7 @@ pub mod audit;
 pub mod charts;
 pub mod from_oer;
 pub mod tables;
+pub mod validity;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -48,6 +49,8 @@ pub struct ReportData {
     pub excluded: BTreeMap<String, u64>,
     /// Findings and transcripts (reports of a labeled store).
     pub audit: Option<Audit>,
+    /// Agreement with a judge and corrected rates (reports of a labeled store).
+    pub validity: Option<validity::Validity>,
 }
 
 impl ReportData {
@@ -73,6 +76,7 @@ impl ReportData {
             fits: Some(fits),
             ad_checks: Vec::new(),
             audit: None,
+            validity: None,
         }
     }
 
@@ -87,6 +91,7 @@ impl ReportData {
             ad_checks: table.checks,
             excluded: BTreeMap::new(),
             audit: None,
+            validity: None,
         })
     }
 
@@ -252,6 +257,49 @@ fn audit_section(doc: &mut Doc, a: &Audit) -> Vec<figures::Figure> {
     audit::figures(f)
 }
 
+/// The labeling-validity part: judge agreement, review queue, labeler error and corrected rates, or what each needs.
+fn validity_section(doc: &mut Doc, v: &validity::Validity) {
+    doc.heading(2, "Labeling validity");
+    doc.heading(3, "Agreement with a judge");
+    if v.agreement.rows.is_empty() {
+        doc.para(
+            "No external labels were merged, so there is no agreement to report: label with `tvp label --labels \
+             judge.jsonl` (run_id, turn, item_id: an LLM judge's or a human's) and run `tvp validity`.",
+        );
+    } else {
+        doc.para(
+            "Per item kind, run × item units cross-classified by the rules and the judge; Cohen's κ with a Wald 95 % \
+             interval (the standard error of Fleiss, Cohen and Everitt, as statsmodels' cohens_kappa).",
+        );
+        doc.table(&v.agreement);
+        doc.heading(3, "Review queue");
+        doc.para(&format!(
+            "The run × item units the rules and the judge disagree on, for a human to decide: {} of {} (all in the \
+             store's `review_queue` table).",
+            v.review.rows.len(),
+            v.review_total
+        ));
+        doc.table(&v.review);
+    }
+    doc.heading(3, "Rates corrected for labeling error");
+    if v.labeler.rows.is_empty() {
+        doc.para(
+            "No validation set was given, so the rates above are not corrected for the labeler's error: run `tvp \
+             validity --truth truth.jsonl` (a simulator's truth file) or `--validation human.csv` (run_id, \
+             over_exposed for a sample of runs).",
+        );
+    } else {
+        doc.para("The labeler's chain-level sensitivity and specificity on the validation set, Wilson 95 % intervals:");
+        doc.table(&v.labeler);
+        doc.para(
+            "Next to each pooled OER, the Rogan-Gladen rate (OER + specificity − 1) / (sensitivity + specificity − \
+             1), clamped to [0, 1], with a seeded bootstrap 95 % interval that redraws the sensitivity, the \
+             specificity and the observed rate (per-cell rows are in the store's `validity_corrected`).",
+        );
+        doc.table(&v.corrected);
+    }
+}
+
 /// Render the report into `out`.
 pub fn write(data: &ReportData, out: &Path) -> Result<Written> {
     let figures_dir = out.join("figures");
@@ -300,6 +348,9 @@ pub fn write(data: &ReportData, out: &Path) -> Result<Written> {
     let mut audit_figures = Vec::new();
     if let Some(audit) = &data.audit {
         audit_figures = audit_section(&mut doc, audit);
+    }
+    if let Some(validity) = &data.validity {
+        validity_section(&mut doc, validity);
     }
     let has_trust = !data.rows.is_empty();
     if !has_trust {

@@ -222,6 +222,12 @@ fn run_makes_a_report_whose_page_loads_every_figure_in_chromium() {
          (SELECT count(*) FROM metrics_systems WHERE metric = 'ad' AND aggregation = 'mean_of_scenarios') AS ad",
     );
     assert_eq!(counts[1], "456,912,8,8,8", "8 systems x 19 scenarios x 3 trust levels, 2 chains each");
+    // The simulator's truth is the validation set: the labeler's error and the corrected rates are reported.
+    let md = std::fs::read_to_string(out.join("report/report.md")).unwrap();
+    let corrected = md.split("### Rates corrected for labeling error").nth(1).expect("a validity section");
+    assert!(corrected.contains("| sensitivity |") && corrected.contains("| specificity |"), "{corrected}");
+    assert!(corrected.contains("| AgentScope-GPT | 0.9 |"), "{corrected}");
+    assert!(md.contains("No external labels were merged"), "no judge, and the report says what it needs");
     let html = std::fs::read_to_string(&index).unwrap();
     assert!(!html.contains("http://") && !html.contains("https://"), "the report must not reach the network");
     let (images, broken, errors) = open_in_chromium(&index);
@@ -291,6 +297,7 @@ fn run_reports_agentleak_dev_without_trust_levels_with_each_models_rate() {
     }
     assert!(md.contains("| C2 |") && md.contains("| memory |"), "channels and recipient kinds: {md}");
     assert!(md.contains("need runs with a trust level and a scenario"), "{md}");
+    assert!(md.contains("No validation set was given"), "real logs have none, and the report says so");
     let html = std::fs::read_to_string(out.join("report/index.html")).unwrap();
     assert!(html.contains("id=\"f-table\"") && html.contains("id=\"tvp-data\""));
     // Transcripts quote URLs as text; no element loads anything from the network.

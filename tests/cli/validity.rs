@@ -4,10 +4,9 @@
 use std::path::Path;
 
 use super::ingest::{sql_csv, sql_json};
-use super::simulate::transcripts;
 use super::label::labeled_store;
+use super::simulate::transcripts;
 use super::{fixture, tvp};
-
 
 fn close(got: &serde_json::Value, want: f64) -> bool {
     got.as_f64().is_some_and(|g| (g - want).abs() < 1e-12)
