@@ -105,17 +105,29 @@ pub async fn findings(store: &Store, catalog: &Catalog, reveal: Reveal) -> Resul
 
 /// Everything a report of a labeled store shows: metrics and fits (written to the store), findings and the
 /// transcripts of the first [`REPORT_RUNS`] runs with findings.
-pub async fn report_data(store: &Store, catalog: &Catalog, epsilon: f64, reveal: Reveal) -> Result<ReportData> {
+pub async fn report_data(
+    store: &Store,
+    catalog: &Catalog,
+    policy: Option<&crate::policy::Policy>,
+    epsilon: f64,
+    reveal: Reveal,
+) -> Result<ReportData> {
     let (metrics, fits) = measure(store, epsilon).await?;
-    let (ctx, _truths) = crate::label::session(store, catalog, reveal, Scope::Chain).await?;
+    // With the policy the store was labeled with, its values are masked in the transcripts too.
+    let (ctx, _truths) = crate::label::session_with_policy(store, catalog, reveal, Scope::Chain, policy).await?;
     let findings = crate::findings::read(&ctx, &store.root.display().to_string(), reveal).await?;
     let shown = findings.sample(REPORT_RUNS);
     let ids: Vec<String> = shown.iter().cloned().collect();
     let transcripts = crate::findings::transcripts(&ctx, &ids, REPORT_MESSAGE_CHARS, reveal).await?;
     let mut data = ReportData::from_metrics(format!("the labeled store {}", store.root.display()), metrics, fits);
-    data.audit = Some(crate::report::Audit { findings, transcripts, shown });
+    data.audit = Some(crate::report::Audit { findings, transcripts, shown, policy_read: policy.is_some() });
     data.validity = Some(crate::report::validity::read(&ctx).await?);
     Ok(data)
+}
+
+/// Load a policy file (`--policy`), its problems as a usage error.
+pub fn policy(path: Option<&Path>) -> Result<Option<crate::policy::Policy>> {
+    path.map(|p| crate::policy::Policy::load(p).map_err(|e| Error::Usage(e.to_string()))).transpose()
 }
 
 /// The labels' validity: agreement with a judge (from merged external labels) and, given a validation set, the

@@ -46,10 +46,7 @@ pub fn run(args: AuditArgs) -> tvp::Result<i32> {
     let catalog = tvp::pipeline::catalog(args.catalog.as_deref())?;
     let manifest = args.manifest.as_deref().map(Manifest::load).transpose()?;
     let reveal = Reveal::from_flag(args.reveal);
-    let policy = match &args.policy {
-        Some(path) => Some(tvp::policy::Policy::load(path).map_err(|e| tvp::Error::Usage(e.to_string()))?),
-        None => None,
-    };
+    let policy = tvp::pipeline::policy(args.policy.as_deref())?;
     let temp;
     let store_dir = match &args.store {
         Some(dir) => dir.clone(),

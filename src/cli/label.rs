@@ -64,10 +64,7 @@ pub fn run(args: LabelArgs) -> tvp::Result<i32> {
         partitions: args.partitions,
         views: args.views,
         split_across_recipients: args.split_across_recipients,
-        policy: match &args.policy {
-            Some(path) => Some(tvp::policy::Policy::load(path).map_err(|e| tvp::Error::Usage(e.to_string()))?),
-            None => None,
-        },
+        policy: tvp::pipeline::policy(args.policy.as_deref())?,
     };
     let runtime = super::runtime()?;
     let summary = runtime.block_on(tvp::label::label(&store, &catalog, &options))?;

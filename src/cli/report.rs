@@ -29,6 +29,10 @@ pub struct ReportArgs {
     /// The scenario catalog the store was labeled with (default: the built-in one); masks its secrets
     #[arg(long)]
     catalog: Option<PathBuf>,
+    /// A deployment's secrets policy (TOML, see `data/policy/README.md`): its listed, detected and learned secrets
+    /// are judged against their allowed recipients (run) and masked in the transcripts
+    #[arg(long, value_name = "FILE")]
+    policy: Option<PathBuf>,
     /// Show secret values in the evidence and transcripts instead of masking them
     #[arg(long)]
     reveal: bool,
@@ -41,7 +45,14 @@ pub fn run(args: ReportArgs) -> tvp::Result<i32> {
             let catalog = tvp::pipeline::catalog(args.catalog.as_deref())?;
             let store = Store::open(store)?;
             let reveal = Reveal::from_flag(args.reveal);
-            super::runtime()?.block_on(tvp::pipeline::report_data(&store, &catalog, args.epsilon, reveal))?
+            let policy = tvp::pipeline::policy(args.policy.as_deref())?;
+            super::runtime()?.block_on(tvp::pipeline::report_data(
+                &store,
+                &catalog,
+                policy.as_ref(),
+                args.epsilon,
+                reveal,
+            ))?
         }
         (None, None) => unreachable!("clap requires one input"),
     };

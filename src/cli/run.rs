@@ -26,6 +26,10 @@ pub struct RunArgs {
     /// Scenario catalog (default: the embedded 19 sub-scenes)
     #[arg(long)]
     catalog: Option<PathBuf>,
+    /// A deployment's secrets policy (TOML, see `data/policy/README.md`): its listed, detected and learned secrets
+    /// are judged against their allowed recipients (run) and masked in the transcripts
+    #[arg(long, value_name = "FILE")]
+    policy: Option<PathBuf>,
     /// Simulation: system profiles TOML (default: embedded, fitted to the paper's Table III)
     #[arg(long)]
     systems: Option<PathBuf>,
@@ -59,6 +63,7 @@ fn stage(n: usize, text: &str) {
 pub fn run(args: RunArgs) -> tvp::Result<i32> {
     let started = Instant::now();
     let catalog = tvp::pipeline::catalog(args.catalog.as_deref())?;
+    let policy = tvp::pipeline::policy(args.policy.as_deref())?;
     let reveal = Reveal::from_flag(args.reveal);
     let (paths, manifest, truth) = if args.paths.is_empty() {
         let corpus = args.out.join("corpus");
@@ -127,7 +132,8 @@ pub fn run(args: RunArgs) -> tvp::Result<i32> {
     }
 
     stage(3, "labeling with the rules in queries/");
-    let label_options = tvp::label::Options::new(args.scope, reveal);
+    let mut label_options = tvp::label::Options::new(args.scope, reveal);
+    label_options.policy = policy.clone();
     let labels = runtime.block_on(tvp::label::label(&store, &catalog, &label_options))?;
     eprintln!(
         "      {} runs, {} over-exposed, {} over-authorized",
@@ -140,7 +146,7 @@ pub fn run(args: RunArgs) -> tvp::Result<i32> {
     runtime.block_on(tvp::pipeline::validity(&store, &catalog, source.as_ref()))?;
 
     stage(4, "computing metrics, fits and findings");
-    let data = runtime.block_on(tvp::pipeline::report_data(&store, &catalog, args.epsilon, reveal))?;
+    let data = runtime.block_on(tvp::pipeline::report_data(&store, &catalog, policy.as_ref(), args.epsilon, reveal))?;
     if let Some(metrics) = &data.metrics {
         let excluded: u64 = metrics.excluded.values().sum();
         if metrics.cells.is_empty() {

@@ -94,12 +94,33 @@ pub async fn session(
     reveal: Reveal,
     scope: Scope,
 ) -> Result<(SessionContext, Arc<Truths>)> {
+    session_with_policy(store, catalog, reveal, scope, None).await
+}
+
+/// A session as [`session`], whose truths also hold a deployment policy's items (listed and learned), so that what
+/// it masks includes them. The policy's items are computed here, from the store's tool results.
+pub async fn session_with_policy(
+    store: &Store,
+    catalog: &Catalog,
+    reveal: Reveal,
+    scope: Scope,
+    policy: Option<&crate::policy::Policy>,
+) -> Result<(SessionContext, Arc<Truths>)> {
     let ctx = crate::sql::session(store).await?;
     register_session_tables(&ctx, catalog, scope, false)?;
+    let policy_items = match policy {
+        Some(policy) => {
+            let items = deployment::policy_items(&ctx, policy).await?;
+            register_batch(&ctx, "policy_items", items.clone())?;
+            Some(items)
+        }
+        None => None,
+    };
     let (store, catalog_items) = (store.clone(), catalog.items_batch());
     let truths = Arc::new(Truths::new(Box::new(move || {
         let mut batches = store.read_table(Table::Items).map_err(|e| e.to_string())?;
         batches.push(catalog_items.clone());
+        batches.extend(policy_items.clone());
         Ok(batches)
     })));
     for function in udf::functions(truths.clone(), reveal) {

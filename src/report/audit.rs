@@ -21,6 +21,8 @@ pub struct Audit {
     pub transcripts: BTreeMap<String, Vec<TranscriptMessage>>,
     /// The runs with findings the page holds (see `Findings::sample`).
     pub shown: BTreeSet<String>,
+    /// Whether the deployment policy the store was labeled with was given, so its values are masked too.
+    pub policy_read: bool,
 }
 
 fn pct(x: Option<f64>) -> String {
@@ -36,7 +38,7 @@ pub fn rate(r: &Rate) -> String {
 }
 
 /// The one-line summary of a store's findings.
-pub fn summary_lines(f: &Findings) -> Vec<String> {
+pub fn summary_lines(f: &Findings, policy_read: bool) -> Vec<String> {
     let s = &f.summary;
     let mut lines = vec![
         format!(
@@ -65,11 +67,19 @@ pub fn summary_lines(f: &Findings) -> Vec<String> {
             s.second_hop_exposures
         ),
     ];
-    if f.exposure_rows().any(|(_, e)| e.rule.contains("policy")) && !f.revealed {
+    let by_policy = f.exposure_rows().any(|(_, e)| e.rule.contains("policy"));
+    if by_policy && policy_read && !f.revealed {
+        lines.push(
+            "Labeled with the deployment policy given (`--policy`): its listed, detected and learned values are \
+             masked in the transcripts too."
+                .into(),
+        );
+    } else if by_policy && !f.revealed {
         lines.push(
             "This store was labeled with a deployment policy, which the report does not read: the transcripts mask \
              the catalog's values, the runs' own and every text an exposure matched, but may show other values the \
-             policy protects (in tool results, for instance). Share the page with care."
+             policy protects (in tool results, for instance). Give the policy (`--policy`) to mask them, or share \
+             the page with care."
                 .into(),
         );
     }
@@ -591,7 +601,7 @@ const SCRIPT: &str = r#"(function () {
 /// after `limit` lines, a count of the rest.
 pub fn findings_text(f: &Findings, limit: Option<usize>) -> String {
     let mut out = String::new();
-    for line in summary_lines(f) {
+    for line in summary_lines(f, false) {
         let _ = writeln!(out, "{line}");
     }
     let mut shown = 0usize;

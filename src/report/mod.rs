@@ -231,7 +231,7 @@ const MARKDOWN_FINDINGS: usize = 50;
 fn audit_section(doc: &mut Doc, a: &Audit) -> Vec<figures::Figure> {
     let f = &a.findings;
     doc.heading(2, "Audit summary");
-    doc.list(&audit::summary_lines(f));
+    doc.list(&audit::summary_lines(f, a.policy_read));
     for (title, note, table) in audit::tables(f) {
         doc.heading(3, &title);
         doc.para(&note);

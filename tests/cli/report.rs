@@ -324,3 +324,22 @@ fn run_reports_a_folder_without_any_exposure() {
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("no run has both a trust level and a scenario"), "{}", run.stdout);
 }
+
+/// Issue 12: `tvp run --policy` judges tau-bench's trajectories against the airline policy, and the report's
+/// transcripts mask what the policy protects (a passenger's date of birth read from a reservation record).
+#[test]
+fn run_with_a_policy_reports_its_exposures_and_masks_its_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let policy = super::crate_root().join("data/policy/taubench-airline.toml");
+    let args =
+        ["run", &shared("realdata/taubench"), "--policy", policy.to_str().unwrap(), "--out", out.to_str().unwrap()];
+    let run = tvp(&args);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let md = std::fs::read_to_string(out.join("report/report.md")).unwrap();
+    assert!(md.contains("| date_of_birth |"), "{md}");
+    assert!(md.contains("Labeled with the deployment policy given"), "{md}");
+    let html = std::fs::read_to_string(out.join("report/index.html")).unwrap();
+    // A passenger of task 10 whose birth date the agent recited; the page holds that transcript masked.
+    assert!(html.contains("H9ZU1C") && !html.contains("1977-02-03"), "the date of birth is masked");
+}
