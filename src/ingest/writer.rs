@@ -168,12 +168,19 @@ impl<'a> Writer<'a> {
         self.finish()
     }
 
-    /// The index of a file in `files`, registering it on first sight.
+    /// The index of a file in `files`, registering it on first sight. A file streamed while it is read gets its
+    /// hash with its last part: the parts before it come without one.
     fn file(&mut self, source: &FileSource) -> u32 {
-        if let Some(&i) = self.file_index.get(&source.display)
-            && self.files[i as usize] == *source
-        {
-            return i;
+        if let Some(&i) = self.file_index.get(&source.display) {
+            let known = &mut self.files[i as usize];
+            if known.format == source.format && known.framework == source.framework {
+                if known.hash.is_empty() {
+                    known.hash.clone_from(&source.hash);
+                }
+                if known.hash == source.hash || source.hash.is_empty() {
+                    return i;
+                }
+            }
         }
         self.files.push(source.clone());
         let i = (self.files.len() - 1) as u32;
@@ -257,7 +264,8 @@ impl<'a> Writer<'a> {
         }
         let partition = source.format.clone().unwrap_or_else(|| "unknown".into());
         let mut new_runs = 0;
-        let file = if parsed.runs.is_empty() && parsed.messages.is_empty() { None } else { Some(self.file(&source)) };
+        let has_rows = !parsed.runs.is_empty() || !parsed.messages.is_empty();
+        let file = (has_rows || (last && self.file_index.contains_key(&source.display))).then(|| self.file(&source));
 
         for run in parsed.runs.drain(..) {
             match self.run_index.get(run.run_id.as_str()) {
