@@ -154,7 +154,7 @@ pub fn ingest(paths: &[PathBuf], store: &Store, options: &Options, progress: &dy
             let source =
                 FileSource { display: path.display().to_string(), format: None, hash: String::new(), framework: None };
             let reason = "the path does not exist or cannot be read; check the spelling and permissions";
-            let _ = sender.send(writer::Part { source, parsed: Parsed::rejected(reason, None, None), last: true });
+            let _ = sender.send(writer::Part::new(source, Parsed::rejected(reason, None, None), true));
         }
         let reports: Vec<FileReport> = files
             .par_iter()
@@ -383,7 +383,7 @@ fn read_file(
         report.rejected = 1;
         let parsed = Parsed::rejected(reason, None, None);
         let source = FileSource { display: display.clone(), format: format.map(str::to_string), hash, framework: None };
-        let _ = sender.send(writer::Part { source, parsed, last: true });
+        let _ = sender.send(writer::Part::new(source, parsed, true));
     };
 
     let hashing = Hashing::new(path, bytes);
@@ -493,7 +493,7 @@ fn read_file(
         report.read = parsed.read;
         report.ingested = parsed.ingested;
         report.rejected = parsed.rejects.len() as u64;
-        let _ = sender.send(writer::Part { source, parsed, last: true });
+        let _ = sender.send(writer::Part::new(source, parsed, true));
     }
     report
 }
@@ -555,7 +555,7 @@ fn stream_chunks(
         }
         if batch.is_empty() {
             // The file ended at a window's boundary: its last part is empty.
-            let _ = sender.send(writer::Part { source: source.clone(), parsed: Parsed::default(), last: true });
+            let _ = sender.send(writer::Part::new(source.clone(), Parsed::default(), true));
             break;
         }
         let default_run_id: &str = default_run_id.get_or_insert_with(|| {
@@ -566,7 +566,8 @@ fn stream_chunks(
             };
             format!("{stem}-{}", hash.get(..8).unwrap_or_default())
         });
-        let parts: Vec<Parsed> = batch
+        // Parsed and turned into Arrow batches in parallel; sent in order.
+        let parts: Vec<writer::Part> = batch
             .par_iter()
             .map(|chunk| match &chunk.skipped {
                 Some(reason) => {
@@ -581,21 +582,22 @@ fn stream_chunks(
                     default_run_id,
                 }),
             })
+            .map(|parsed| writer::Part::new(source.clone(), parsed, false))
             .collect();
         drop(batch);
         let count = parts.len();
-        for (n, parsed) in parts.into_iter().enumerate() {
-            report.read += parsed.read;
-            report.ingested += parsed.ingested;
-            report.rejected += parsed.rejects.len() as u64;
-            let last = finished && n + 1 == count;
-            let _ = sender.send(writer::Part { source: source.clone(), parsed, last });
+        for (n, mut part) in parts.into_iter().enumerate() {
+            report.read += part.parsed.read;
+            report.ingested += part.parsed.ingested;
+            report.rejected += part.parsed.rejects.len() as u64;
+            part.last = finished && n + 1 == count;
+            let _ = sender.send(part);
         }
         if finished || (strict && report.rejected > 0) {
             if !finished {
                 // Tell the writer the file ends here.
                 source.hash = hash(&known);
-                let _ = sender.send(writer::Part { source: source.clone(), parsed: Parsed::default(), last: true });
+                let _ = sender.send(writer::Part::new(source.clone(), Parsed::default(), true));
             }
             break;
         }

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::sync::mpsc::Receiver;
 
 use arrow::array::{
-    ArrayRef, BooleanBuilder, Float64Builder, Int32Builder, Int64Builder, ListBuilder, RecordBatch, StringBuilder,
-    TimestampMicrosecondBuilder,
+    Array, ArrayRef, BooleanBuilder, Float64Builder, Int32Array, Int32Builder, Int64Builder, ListBuilder, RecordBatch,
+    StringArray, StringBuilder, TimestampMicrosecondBuilder,
 };
 
 use super::manifest::Manifest;
@@ -34,6 +34,17 @@ pub struct Part {
     pub source: FileSource,
     pub parsed: Parsed,
     pub last: bool,
+    /// `parsed.messages` as a batch of the `messages` table, built where the part was parsed (in parallel) so the
+    /// one writer thread only numbers turns and encodes; its messages are then taken out of `parsed`.
+    messages: Option<RecordBatch>,
+}
+
+impl Part {
+    /// A part whose messages are turned into their Arrow batch here, on the calling thread.
+    pub fn new(source: FileSource, mut parsed: Parsed, last: bool) -> Part {
+        let messages = (!parsed.messages.is_empty()).then(|| messages_batch(&std::mem::take(&mut parsed.messages)));
+        Part { source, parsed, last, messages }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -255,7 +266,7 @@ impl<'a> Writer<'a> {
     }
 
     fn accept(&mut self, part: Part) -> Result<()> {
-        let Part { source, mut parsed, last } = part;
+        let Part { source, mut parsed, last, messages } = part;
         let unaccounted = parsed.unaccounted();
         if unaccounted != 0 {
             // An adapter miscounted: say so in the quarantine rather than lose or invent records.
@@ -264,7 +275,7 @@ impl<'a> Writer<'a> {
         }
         let partition = source.format.clone().unwrap_or_else(|| "unknown".into());
         let mut new_runs = 0;
-        let has_rows = !parsed.runs.is_empty() || !parsed.messages.is_empty();
+        let has_rows = !parsed.runs.is_empty() || !parsed.messages.is_empty() || messages.is_some();
         let file = (has_rows || (last && self.file_index.contains_key(&source.display))).then(|| self.file(&source));
 
         for run in parsed.runs.drain(..) {
@@ -280,31 +291,54 @@ impl<'a> Writer<'a> {
                 }
             }
         }
-        for message in &mut parsed.messages {
-            let index = match self.run_index.get(message.run_id.as_str()) {
-                Some(&i) => i,
-                None => {
-                    // A message of a run the adapter did not announce: announce it now.
-                    new_runs += 1;
-                    self.new_run(&message.run_id, RunMeta::default(), file.expect("a part with messages has a file"))
-                }
+        let mut messages = match messages {
+            Some(batch) => Some(batch),
+            None if !parsed.messages.is_empty() => Some(messages_batch(&parsed.messages)),
+            None => None,
+        };
+        let n_messages = messages.as_ref().map_or(0, RecordBatch::num_rows);
+        if let Some(batch) = &mut messages {
+            let ids = batch.column_by_name(schema::col::RUN_ID).and_then(|c| c.as_any().downcast_ref::<StringArray>());
+            let turns = batch.column_by_name(schema::col::TURN).and_then(|c| c.as_any().downcast_ref::<Int32Array>());
+            let (Some(ids), Some(turns)) = (ids, turns) else {
+                unreachable!("messages_batch builds run_id and turn columns")
             };
-            let state = &mut self.runs[index as usize];
-            if message.turn < 0 {
-                message.turn = state.next_turn;
+            let mut numbered: Option<Vec<i32>> = None;
+            for row in 0..ids.len() {
+                let run_id = ids.value(row);
+                let index = match self.run_index.get(run_id) {
+                    Some(&i) => i,
+                    None => {
+                        // A message of a run the adapter did not announce: announce it now.
+                        new_runs += 1;
+                        self.new_run(run_id, RunMeta::default(), file.expect("a part with messages has a file"))
+                    }
+                };
+                let state = &mut self.runs[index as usize];
+                let mut turn = turns.value(row);
+                if turn < 0 {
+                    turn = state.next_turn;
+                    numbered.get_or_insert_with(|| turns.values().to_vec())[row] = turn;
+                }
+                state.next_turn = state.next_turn.max(turn.saturating_add(1));
+                state.messages += 1;
             }
-            state.next_turn = state.next_turn.max(message.turn.saturating_add(1));
-            state.messages += 1;
+            if let Some(numbered) = numbered {
+                let index = batch.schema().index_of(schema::col::TURN).expect("messages have a turn column");
+                let mut columns = batch.columns().to_vec();
+                columns[index] = Arc::new(Int32Array::from(numbered));
+                *batch = RecordBatch::try_new(batch.schema(), columns).expect("the same schema with turns numbered");
+            }
         }
         let ledger = self.ledgers.entry(source.display.clone()).or_default();
         ledger.read += parsed.read;
         ledger.ingested += parsed.ingested;
         ledger.rejected += parsed.rejects.len() as u64;
         ledger.runs += new_runs;
-        ledger.messages += parsed.messages.len() as u64;
+        ledger.messages += n_messages as u64;
 
-        if !parsed.messages.is_empty() {
-            self.append(Table::Messages, &partition, messages_batch(&parsed.messages))?;
+        if let Some(batch) = messages {
+            self.append(Table::Messages, &partition, batch)?;
         }
         if !parsed.items.is_empty() {
             self.append(Table::Items, &partition, items_batch(&parsed.items))?;
@@ -665,7 +699,7 @@ mod tests {
         let runs = runs.into_iter().map(|(run_id, meta)| RunInfo { run_id: run_id.into(), meta }).collect();
         let messages: Vec<Message> = messages.iter().map(|run| Message::new(run, "a", "text", 0)).collect();
         let n = messages.len() as u64;
-        Part { source, parsed: Parsed { runs, messages, read: n, ingested: n, ..Parsed::default() }, last }
+        Part::new(source, Parsed { runs, messages, read: n, ingested: n, ..Parsed::default() }, last)
     }
 
     fn column<'b, T: 'static>(batch: &'b RecordBatch, name: &str) -> &'b T {
