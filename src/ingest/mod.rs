@@ -58,8 +58,10 @@ use writer::{FileSource, Writer};
 pub const EXTENSIONS: [&str; 9] = ["json", "jsonl", "ndjson", "log", "txt", "db", "sqlite", "eval", "chat"];
 /// How many bytes of a file detection looks at.
 const HEAD_BYTES: usize = 64 * 1024;
-/// Line-oriented files are cut into chunks of about this size for parallel parsing.
-pub const CHUNK_BYTES: usize = 16 * 1024 * 1024;
+/// Line-oriented files are cut into chunks of about this size for parallel parsing. What an ingest holds at once is
+/// about 20 times this (a window of chunks per file being read, raw, parsed and as Arrow, the parts queued for the
+/// writer): 4 MiB keeps that near 100 MiB, and a chunk is still thousands of lines (issue 10).
+pub const CHUNK_BYTES: usize = 4 * 1024 * 1024;
 /// A single line longer than this is rejected without being held in memory.
 pub const MAX_LINE_BYTES: usize = 64 * 1024 * 1024;
 /// A one-document file (JSON, SQLite, zip) larger than this is rejected: it would have to be held in memory whole.
