@@ -42,6 +42,7 @@ fn items(scale: usize) -> Vec<ItemPatterns> {
             forms: i.values.iter().chain(&i.forms).cloned().collect(),
             patterns: i.patterns.clone(),
             kinds: Vec::new(),
+            partial: None,
         })
         .collect();
     let base = items.clone();
@@ -52,6 +53,7 @@ fn items(scale: usize) -> Vec<ItemPatterns> {
                 forms: item.forms.iter().map(|f| format!("{f}{copy}")).collect(),
                 patterns: Vec::new(),
                 kinds: Vec::new(),
+                partial: None,
             });
         }
     }

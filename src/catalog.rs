@@ -82,6 +82,10 @@ pub struct Item {
     pub forms: Vec<String>,
     #[serde(default)]
     pub patterns: Vec<String>,
+    /// Opt-in partial disclosure: revealing at least this many characters of the value, in a row, as a whole
+    /// token (e.g. 3 of the 4 digits of a code) is an exposure of match kind `partial`.
+    #[serde(default)]
+    pub partial: Option<u32>,
     #[serde(default)]
     pub description: String,
 }
@@ -308,8 +312,10 @@ impl Catalog {
         let mut match_kinds = ListBuilder::new(StringBuilder::new()).with_field(list_field());
         let mut in_mni = Vec::new();
         let mut is_decoy = Vec::new();
+        let mut partial: Vec<Option<i32>> = Vec::new();
         for scenario in &self.scenarios {
             for item in &scenario.items {
+                partial.push(item.partial.map(|p| p as i32));
                 scenario_ids.push(scenario.id.clone());
                 item_ids.push(item.id.clone());
                 kinds.push(item.kind.as_str().to_string());
@@ -337,6 +343,7 @@ impl Catalog {
                 match_kinds.append(true);
                 in_mni.push(false);
                 is_decoy.push(true);
+                partial.push(None);
             }
         }
         let rows = scenario_ids.len();
@@ -352,6 +359,7 @@ impl Catalog {
             Arc::new(match_kinds.finish()),
             Arc::new(BooleanArray::from(in_mni)),
             Arc::new(BooleanArray::from(is_decoy)),
+            Arc::new(arrow::array::Int32Array::from(partial)),
         ];
         RecordBatch::try_new(schema::items(), columns).expect("catalog items match the items schema")
     }
@@ -552,6 +560,15 @@ fn validate_scenario(file: &str, s: &Scenario, errors: &mut Vec<CatalogError>) {
                 }
             }
         }
+        if let (Some(partial), Some(value)) = (item.partial, item.values.first()) {
+            let chars = value.chars().filter(|c| c.is_alphanumeric()).count() as u32;
+            if partial < 2 || partial >= chars {
+                error(
+                    format!("items[{i}].partial"),
+                    format!("must be at least 2 and less than the value's {chars} letters and digits, not {partial}"),
+                );
+            }
+        }
         for (n, pattern) in item.patterns.iter().enumerate() {
             if pattern.trim().is_empty() {
                 error(format!("items[{i}].patterns[{n}]"), "is empty".into());
@@ -702,5 +719,19 @@ items = ["public"]
             MINIMAL.replace("mni = [\"public\"]", "mni = [\"nope\"]").replace("values = [\"0107\"]", "values = [\"\"]");
         let errors = parse(&broken).unwrap_err().0;
         assert_eq!(errors.len(), 2, "{errors:?}");
+    }
+
+    #[test]
+    fn partial_must_be_shorter_than_the_value() {
+        let ok = MINIMAL.replace("values = [\"0107\"]", "values = [\"0107\"]\npartial = 3");
+        let batch = parse(&ok).unwrap().items_batch();
+        let partial = batch.column_by_name(schema::col::PARTIAL).unwrap();
+        let partial = partial.as_any().downcast_ref::<arrow::array::Int32Array>().unwrap();
+        assert_eq!(partial.iter().collect::<Vec<_>>(), vec![Some(3), None, None]);
+        for bad in ["partial = 4", "partial = 1"] {
+            let text = MINIMAL.replace("values = [\"0107\"]", &format!("values = [\"0107\"]\n{bad}"));
+            let errors = parse(&text).err().unwrap().to_string();
+            assert!(errors.contains("items[0].partial") && errors.contains("less than the value's 4"), "{errors}");
+        }
     }
 }

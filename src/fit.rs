@@ -32,8 +32,12 @@ pub struct ShapeFit {
     pub chosen: bool,
     /// (estimate, low, high) per coefficient b0, b1 (, b2).
     pub coefficients: Vec<(f64, f64, f64)>,
+    /// Chain-level AIC, deviance and log-likelihood (statsmodels' on one row per chain).
     pub aic: f64,
     pub deviance: f64,
+    pub llf: f64,
+    /// Grouped-binomial deviance over the pooled (τ, k, n) rows: goodness of fit against the τ-saturated model.
+    pub deviance_grouped: f64,
     pub converged: bool,
     /// Of the fitted curve at the lowest, middle and highest trust level: (p(mid) − p(low)) − (p(high) − p(mid)).
     pub curvature: Option<f64>,
@@ -163,6 +167,8 @@ pub fn fit(metrics: &Metrics, epsilon: f64) -> Fits {
                         coefficients: g.coef.iter().zip(&g.ci).map(|(c, (lo, hi))| (*c, *lo, *hi)).collect(),
                         aic: g.aic,
                         deviance: g.deviance,
+                        llf: g.llf,
+                        deviance_grouped: g.deviance_grouped,
                         converged: g.converged,
                         curvature: three(&levels).map(|t| fit.curvature(t)),
                         tau_star: tau_star(&fit, epsilon),
@@ -296,6 +302,8 @@ impl Fits {
             coef(2, 2),
             float(&|(_, f)| Some(f.aic)),
             float(&|(_, f)| Some(f.deviance)),
+            float(&|(_, f)| Some(f.llf)),
+            float(&|(_, f)| Some(f.deviance_grouped)),
             Arc::new(BooleanArray::from_iter(rows.iter().map(|(_, f)| Some(f.converged)))),
             float(&|(_, f)| f.curvature),
             float(&|_| Some(self.epsilon)),

@@ -11,11 +11,13 @@ pub mod ingest;
 pub mod label;
 pub mod mask;
 pub mod metrics;
+pub mod policy;
 pub mod report;
 pub mod schema;
 pub mod simulate;
 pub mod sql;
 pub mod stats;
 pub mod store;
+pub mod validity;
 
 pub use error::{Error, Result};

@@ -48,6 +48,7 @@ pub mod col {
     pub const MATCH_KINDS: &str = "match_kinds";
     pub const IN_MNI: &str = "in_mni";
     pub const IS_DECOY: &str = "is_decoy";
+    pub const PARTIAL: &str = "partial";
     pub const ACTION: &str = "action";
     pub const ALLOWED: &str = "allowed";
     pub const DESCRIPTION: &str = "description";
@@ -98,7 +99,11 @@ pub mod match_kind {
     pub const SPELLED: &str = "spelled";
     pub const PATTERN: &str = "pattern";
     pub const EXTERNAL: &str = "external";
-    pub const ALL: [&str; 5] = [EXACT, NORMALIZED, SPELLED, PATTERN, EXTERNAL];
+    /// A value spread over several messages to one recipient.
+    pub const SPLIT: &str = "split";
+    /// Part of a value, for items that opt in (`partial`).
+    pub const PARTIAL: &str = "partial";
+    pub const ALL: [&str; 7] = [EXACT, NORMALIZED, SPELLED, PATTERN, EXTERNAL, SPLIT, PARTIAL];
 }
 
 /// The tables of the store, in pipeline order.
@@ -117,10 +122,14 @@ pub enum Table {
     MetricsDrift,
     MetricsSystems,
     Fits,
+    ValidityAgreement,
+    ReviewQueue,
+    ValidityLabeler,
+    ValidityCorrected,
 }
 
 impl Table {
-    pub const ALL: [Table; 13] = [
+    pub const ALL: [Table; 17] = [
         Table::Runs,
         Table::Messages,
         Table::Items,
@@ -134,6 +143,10 @@ impl Table {
         Table::MetricsDrift,
         Table::MetricsSystems,
         Table::Fits,
+        Table::ValidityAgreement,
+        Table::ReviewQueue,
+        Table::ValidityLabeler,
+        Table::ValidityCorrected,
     ];
 
     /// The table's name in the store and in SQL.
@@ -152,6 +165,10 @@ impl Table {
             Table::MetricsDrift => "metrics_drift",
             Table::MetricsSystems => "metrics_systems",
             Table::Fits => "fits",
+            Table::ValidityAgreement => "validity_agreement",
+            Table::ReviewQueue => "review_queue",
+            Table::ValidityLabeler => "validity_labeler",
+            Table::ValidityCorrected => "validity_corrected",
         }
     }
 
@@ -174,6 +191,10 @@ impl Table {
             Table::MetricsDrift => metrics_drift(),
             Table::MetricsSystems => metrics_systems(),
             Table::Fits => fits(),
+            Table::ValidityAgreement => validity_agreement(),
+            Table::ReviewQueue => review_queue(),
+            Table::ValidityLabeler => validity_labeler(),
+            Table::ValidityCorrected => validity_corrected(),
         }
     }
 }
@@ -247,6 +268,7 @@ pub fn items() -> SchemaRef {
         Field::new(col::MATCH_KINDS, utf8_list_type(), false),
         Field::new(col::IN_MNI, DataType::Boolean, false),
         Field::new(col::IS_DECOY, DataType::Boolean, false),
+        Field::new(col::PARTIAL, DataType::Int32, true),
     ]))
 }
 
@@ -307,9 +329,13 @@ pub fn success_conditions() -> SchemaRef {
     ]))
 }
 
-/// Session table `label_settings`: one row with the labeling scope (`chain` or `final`).
+/// Session table `label_settings`: one row with the labeling scope (`chain` or `final`) and whether pieces of a
+/// split value sent to different recipients add up.
 pub fn label_settings() -> SchemaRef {
-    Arc::new(Schema::new(vec![utf8(col::SCOPE, false)]))
+    Arc::new(Schema::new(vec![
+        utf8(col::SCOPE, false),
+        Field::new("split_across_recipients", DataType::Boolean, false),
+    ]))
 }
 
 /// Labels: one row per action performed in a run, with whether it was allowed.
@@ -436,7 +462,9 @@ pub fn metrics_systems() -> SchemaRef {
 }
 
 /// Fits: per system and shape, the binomial GLM `logit p = b0 + b1 τ (+ b2 τ²)` by IRLS, with Wald 95 %
-/// intervals, AIC, whether AIC chose it, curvature of the fitted curve and the trust budget τ*(ε).
+/// intervals, AIC, whether AIC chose it, curvature of the fitted curve and the trust budget τ*(ε). `aic`,
+/// `deviance` and `llf` are the chain-level model's (statsmodels' on one row per chain, 0/1 outcome);
+/// `deviance_grouped` is the grouped-binomial deviance over the pooled (τ, k, n) rows.
 pub fn fits() -> SchemaRef {
     let mut fields = system_fields();
     fields.extend([
@@ -453,11 +481,101 @@ pub fn fits() -> SchemaRef {
         f64_col("b2_high", true),
         f64_col("aic", false),
         f64_col("deviance", false),
+        f64_col("llf", false),
+        f64_col("deviance_grouped", false),
         Field::new("converged", DataType::Boolean, false),
         f64_col("curvature", true),
         f64_col("epsilon", false),
         f64_col("tau_star", true),
         i64_col("chains"),
+    ]);
+    Arc::new(Schema::new(fields))
+}
+
+fn i32_list_type() -> DataType {
+    DataType::List(Arc::new(Field::new("item", DataType::Int32, false)))
+}
+
+/// Validity: agreement between the rules and an external judge per item kind (and `all`), at run × item level:
+/// the 2 × 2 counts, observed and chance agreement, Cohen's κ with its large-sample standard error and Wald 95 %
+/// interval (statsmodels' `cohens_kappa`; null where κ or the variance is undefined), and how the interval was made.
+pub fn validity_agreement() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        utf8(col::ITEM_KIND, false),
+        i64_col("units"),
+        i64_col("both"),
+        i64_col("rule_only"),
+        i64_col("judge_only"),
+        i64_col("neither"),
+        f64_col("observed_agreement", false),
+        f64_col("expected_agreement", false),
+        f64_col("kappa", true),
+        f64_col("kappa_se", true),
+        f64_col("kappa_low", true),
+        f64_col("kappa_high", true),
+        utf8("interval", false),
+    ]))
+}
+
+/// Validity: one row per run × item the rules and the judge disagree on, for a human to review: who says what
+/// (`disagreement` = `rule_only` or `judge_only`) and the turns each side labeled.
+pub fn review_queue() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        utf8(col::RUN_ID, false),
+        utf8(col::SCENARIO_ID, true),
+        Field::new(col::TRUST, DataType::Float64, true),
+        utf8(col::ITEM_ID, false),
+        utf8(col::ITEM_KIND, false),
+        utf8("disagreement", false),
+        Field::new("rules_say", DataType::Boolean, false),
+        Field::new("judge_says", DataType::Boolean, false),
+        Field::new("rule_turns", i32_list_type(), false),
+        Field::new("judge_turns", i32_list_type(), false),
+        Field::new("rule_match_kinds", utf8_list_type(), false),
+    ]))
+}
+
+/// Validity: the labeler's chain-level sensitivity and specificity for over-exposure on a validation set (`source`
+/// = `truth` or `validation`), with Wilson 95 % intervals, and how many runs of the set matched the store.
+pub fn validity_labeler() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        utf8("source", false),
+        utf8(col::FILE, false),
+        utf8("measure", false),
+        i64_col("k"),
+        i64_col("n"),
+        f64_col("value", true),
+        f64_col("low", true),
+        f64_col("high", true),
+        utf8("interval", false),
+        i64_col("matched"),
+        i64_col("unmatched"),
+    ]))
+}
+
+/// Validity: next to each OER (per system × scenario × τ, `aggregation` = `cell`, and pooled over scenarios per
+/// system × τ, `pooled`), the Rogan-Gladen rate corrected for the labeler's sensitivity and specificity, clamped to
+/// [0, 1] (`corrected_raw` before clamping, `clamped` whether that changed it), with a bootstrap 95 % interval that
+/// redraws sensitivity, specificity and the observed rate (`interval` says how; `replicates`/`dropped` count them).
+pub fn validity_corrected() -> SchemaRef {
+    let mut fields = system_fields();
+    fields.extend([
+        utf8(col::SCENARIO_ID, true),
+        f64_col(col::TRUST, false),
+        utf8("aggregation", false),
+        i64_col("chains"),
+        i64_col("over_exposed"),
+        f64_col("oer", false),
+        f64_col("oer_low", false),
+        f64_col("oer_high", false),
+        f64_col("corrected", true),
+        f64_col("corrected_raw", true),
+        Field::new("clamped", DataType::Boolean, true),
+        f64_col("corrected_low", true),
+        f64_col("corrected_high", true),
+        i64_col("replicates"),
+        i64_col("dropped"),
+        utf8("interval", false),
     ]);
     Arc::new(Schema::new(fields))
 }

@@ -17,7 +17,7 @@ use datafusion::datasource::MemTable;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::ListingOptions;
 use datafusion::logical_expr::{Expr, LogicalPlan};
-use datafusion::prelude::SessionContext;
+use datafusion::prelude::{SessionConfig, SessionContext};
 
 use crate::error::{Error, Result};
 use crate::mask::Masker;
@@ -26,7 +26,12 @@ use crate::store::Store;
 
 /// A session over the store's tables.
 pub async fn session(store: &Store) -> Result<SessionContext> {
-    let ctx = SessionContext::new();
+    session_with(store, SessionConfig::new()).await
+}
+
+/// A session over the store's tables with the given configuration.
+pub async fn session_with(store: &Store, config: SessionConfig) -> Result<SessionContext> {
+    let ctx = SessionContext::new_with_config(config);
     for table in Table::ALL {
         register(&ctx, store, table).await?;
     }

@@ -36,6 +36,15 @@ pub struct LabelArgs {
     /// default: one partition per 160 MiB of message and ground-truth data
     #[arg(long, value_name = "N")]
     partitions: Option<usize>,
+    /// Which views the matcher runs: `all` (also decoded tokens: base64, hex, percent-encoding, `\u` escapes,
+    /// nested up to 3 deep; ROT13 and reversed forms) or `plain` (exact, normalized, spelled, patterns; Unicode
+    /// folding is always on)
+    #[arg(long, value_enum, default_value = "all")]
+    views: tvp::label::matcher::Views,
+    /// Pieces of a value sent to different recipients add up to a split exposure (for recipients that share what
+    /// they receive); by default only pieces sent to the same recipient do
+    #[arg(long)]
+    split_across_recipients: bool,
     /// Print the summary as JSON
     #[arg(long)]
     json: bool,
@@ -53,6 +62,8 @@ pub fn run(args: LabelArgs) -> tvp::Result<i32> {
         external_labels: args.labels.clone(),
         reveal: Reveal::from_flag(args.reveal),
         partitions: args.partitions,
+        views: args.views,
+        split_across_recipients: args.split_across_recipients,
     };
     let runtime = super::runtime()?;
     let summary = runtime.block_on(tvp::label::label(&store, &catalog, &options))?;

@@ -9,6 +9,7 @@ mod report;
 mod run;
 mod simulate;
 mod sql;
+mod validity;
 
 use clap::{Parser, Subcommand};
 
@@ -47,6 +48,8 @@ pub enum Command {
     Simulate(simulate::SimulateArgs),
     /// Run SQL (DataFusion) over the store's tables; secret values are masked unless --reveal
     Sql(sql::SqlArgs),
+    /// Judge agreement (Cohen's κ, review queue) and OERs corrected for the labeler's measured error (Rogan-Gladen)
+    Validity(validity::ValidityArgs),
 }
 
 /// Run a parsed command; returns the exit code.
@@ -61,6 +64,7 @@ pub fn run(cli: Cli) -> tvp::Result<i32> {
         Command::Run(args) => run::run(args),
         Command::Simulate(args) => simulate::run(args),
         Command::Sql(args) => sql::run(args),
+        Command::Validity(args) => validity::run(args),
     }
 }
 

@@ -78,6 +78,7 @@ pub fn run(args: RunArgs) -> tvp::Result<i32> {
             out: corpus.clone(),
             seed: args.seed,
             size: None,
+            obscured: false,
         };
         let summary = simulate(&options, &())?;
         eprintln!(

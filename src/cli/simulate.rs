@@ -43,6 +43,10 @@ pub struct SimulateArgs {
     /// Keep generating until the transcripts reach this size (e.g. 1G, 200M, 5000000)
     #[arg(long, value_parser = parse_size)]
     pub size: Option<u64>,
+    /// Also disclose values obscured (base64, nested base64, hex, percent-encoding, `\u` escapes, full-width
+    /// digits and letters, ROT13, reversed), to measure the labeler's decoded views
+    #[arg(long)]
+    pub obscured: bool,
     /// Print the summary as JSON
     #[arg(long)]
     pub json: bool,
@@ -90,6 +94,7 @@ pub fn options(args: &SimulateArgs) -> tvp::Result<Options> {
         out: args.out.clone(),
         seed: args.seed,
         size: args.size,
+        obscured: args.obscured,
     })
 }
 

@@ -567,6 +567,7 @@ fn items_batch(items: &[RunItem]) -> RecordBatch {
             Arc::new(match_kinds.finish()),
             Arc::new(in_mni.finish()),
             Arc::new(is_decoy.finish()),
+            Arc::new(arrow::array::Int32Array::new_null(items.len())),
         ],
     )
 }

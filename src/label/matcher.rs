@@ -13,7 +13,13 @@
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 
+use std::borrow::Cow;
+
+use super::views;
 use crate::schema::match_kind;
+
+/// How deep encodings are followed (base64 of base64 of hex…).
+const MAX_DECODE_DEPTH: usize = 3;
 
 /// One sensitive item as the matcher sees it.
 #[derive(Debug, Clone)]
@@ -26,6 +32,8 @@ pub struct ItemPatterns {
     /// The match kinds that count for this item (empty: all). Views after the last kind that counts are skipped
     /// for it; earlier views still run, so which kind claims a span is the same as with all kinds on.
     pub kinds: Vec<String>,
+    /// Opt-in partial disclosure: this many characters of a form in a row, as a whole token, count (`partial`).
+    pub partial: Option<usize>,
 }
 
 /// How often a matcher is used once built: a run's own truth serves one run, a scenario's serves many. A matcher
@@ -50,7 +58,8 @@ fn last_view(kinds: &[String]) -> usize {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Found {
     pub item: usize,
-    pub kind: &'static str,
+    /// A view's kind, or for a decoded token the chain of transforms (`base64`, `base64>hex`, `percent>normalized`).
+    pub kind: Cow<'static, str>,
     pub start: usize,
     pub end: usize,
 }
@@ -68,19 +77,52 @@ pub struct Matcher {
     /// All the regexes in one automaton: one pass over a text says which of them match at all, so only those
     /// are run again for their positions (the cost stays near one pass when items grow tenfold).
     regex_set: Option<RegexSet>,
+    /// Whether the decoded views run (tokens that decode to text, ROT13 and reversed forms).
+    decoded: bool,
+    /// Items whose kinds allow every view, decoded ones included.
+    decodable: Vec<bool>,
+    /// ROT13 and reversed literal forms of decodable items, with their owner and kind.
+    transformed: Option<AhoCorasick>,
+    transformed_owner: Vec<(usize, &'static str)>,
+    /// Alphanumeric forms (lower case) of the items a split over several messages can expose, with their owner.
+    split_forms: Vec<(String, usize)>,
+    /// Every proper piece (substring of two or more characters) of those forms.
+    split_pieces: std::collections::HashSet<String>,
+    /// For items that opt in to partial disclosure: every run of at least `partial` characters of a form (shorter
+    /// than the whole), lower case, with its owner.
+    partial_pieces: std::collections::HashMap<String, usize>,
+}
+
+/// Which views a matcher runs beyond the literal, normalized, spelled and pattern ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Views {
+    #[default]
+    /// Every view: also Unicode-folded text (always on), decoded tokens, ROT13 and reversed forms.
+    All,
+    /// The paper's views only (plus Unicode folding).
+    Plain,
 }
 
 /// Literal forms shorter than this many characters (in every view) are not matched.
 pub const MIN_FORM_CHARS: usize = 4;
 
 impl Matcher {
-    /// Build the automata for heavy reuse; a regex that does not compile is reported with its item.
+    /// Build the automata for heavy reuse, every view on; a regex that does not compile is reported with its item.
     pub fn new(items: &[ItemPatterns]) -> Result<Matcher, String> {
-        Matcher::with_reuse(items, Reuse::Many)
+        Matcher::build(items, Reuse::Many, Views::All)
     }
 
-    /// Build the automata, chosen for how often the matcher will be used.
+    /// Build the automata chosen for how often the matcher will be used, every view on.
     pub fn with_reuse(items: &[ItemPatterns], reuse: Reuse) -> Result<Matcher, String> {
+        Matcher::build(items, reuse, Views::All)
+    }
+
+    /// Build the automata, chosen for how often the matcher will be used, with the given views.
+    pub fn build(items: &[ItemPatterns], reuse: Reuse, views: Views) -> Result<Matcher, String> {
+        let mut transformed_forms = Vec::new();
+        let mut transformed_owner = Vec::new();
+        let mut split_forms = Vec::new();
+        let mut partial_pieces = std::collections::HashMap::new();
         let mut exact_forms = Vec::new();
         let mut exact_owner = Vec::new();
         let mut normalized_forms = Vec::new();
@@ -90,13 +132,49 @@ impl Matcher {
         for (index, item) in items.iter().enumerate() {
             let last = last_view(&item.kinds);
             for form in &item.forms {
-                let form = form.trim();
+                let form = views::fold_form(form.trim());
+                let form = form.as_str();
                 if form.chars().count() < MIN_FORM_CHARS {
                     continue;
+                }
+                if views == Views::All && item.kinds.is_empty() {
+                    let letters = form.chars().filter(|c| c.is_alphabetic()).count();
+                    let rot13 = views::rot13(form);
+                    if letters > 0 && rot13 != form {
+                        transformed_forms.push(rot13);
+                        transformed_owner.push((index, "rot13"));
+                    }
+                    // A reversed short number is too often just another number (0107 → 7010).
+                    let reversed = views::reversed(form);
+                    if (letters > 0 || form.len() >= 8) && reversed != form {
+                        transformed_forms.push(reversed);
+                        transformed_owner.push((index, "reversed"));
+                    }
                 }
                 exact_forms.push(form.to_string());
                 exact_owner.push(index);
                 let projected = project(form).0;
+                let wants_partial = item.kinds.is_empty() || item.kinds.iter().any(|k| k == match_kind::PARTIAL);
+                if let Some(least) = item.partial.filter(|_| wants_partial) {
+                    let chars: Vec<char> = projected.chars().collect();
+                    let n = chars.len();
+                    for a in 0..n {
+                        for b in (a + least.max(MIN_PIECE))..=n {
+                            if b - a < n {
+                                partial_pieces.entry(chars[a..b].iter().collect::<String>()).or_insert(index);
+                            }
+                        }
+                    }
+                }
+                // Only values with a digit (codes, numbers, keys): words of a phrase said in two messages are
+                // ordinary language far more often than a split secret.
+                if views == Views::All
+                    && (item.kinds.is_empty() || item.kinds.iter().any(|k| k == match_kind::SPLIT))
+                    && projected.chars().count() >= MIN_FORM_CHARS
+                    && projected.bytes().any(|b| b.is_ascii_digit())
+                {
+                    split_forms.push((projected.clone(), index));
+                }
                 if last >= 1 && projected.chars().count() >= MIN_FORM_CHARS {
                     normalized_forms.push(projected.clone());
                     normalized_owner.push(index);
@@ -129,6 +207,21 @@ impl Matcher {
         Ok(Matcher {
             items: items.iter().map(|i| i.item_id.clone()).collect(),
             regex_set,
+            decoded: views == Views::All,
+            decodable: items.iter().map(|i| i.kinds.is_empty()).collect(),
+            transformed: automaton(&transformed_forms, true, reuse),
+            transformed_owner,
+            split_pieces: split_forms
+                .iter()
+                .flat_map(|(f, _)| {
+                    (0..f.len())
+                        .flat_map(move |a| (a + MIN_PIECE..=f.len()).map(move |b| (a, b)))
+                        .filter(|&(a, b)| b - a < f.len() && f.is_char_boundary(a) && f.is_char_boundary(b))
+                        .map(|(a, b)| f[a..b].to_string())
+                })
+                .collect(),
+            split_forms,
+            partial_pieces,
             exact: automaton(&exact_forms, true, reuse),
             exact_owner,
             normalized: automaton(&normalized_forms, false, reuse),
@@ -138,17 +231,116 @@ impl Matcher {
         })
     }
 
+    /// Whether any whole token of `text` is a proper piece of a value a split can expose (cheap: no allocation
+    /// for ASCII text beyond the tokens' lower-casing).
+    pub fn has_piece(&self, text: &str) -> bool {
+        if self.split_pieces.is_empty() {
+            return false;
+        }
+        if views::needs_folding(text) {
+            return tokens(text).iter().any(|t| self.split_pieces.contains(&t.0));
+        }
+        let mut buffer = String::new();
+        text.split(|c: char| !c.is_ascii_alphanumeric()).any(|token| {
+            token.len() >= MIN_PIECE && {
+                buffer.clear();
+                buffer.extend(token.chars().map(|c| c.to_ascii_lowercase()));
+                self.split_pieces.contains(&buffer)
+            }
+        })
+    }
+
+    /// Values split over successive messages (in order; one piece per message, each a whole token of at least two
+    /// characters; no message without a piece in between): for each, the item, the index of the message that
+    /// completes it and the byte span of the last piece in that message. `texts` are one audience's messages with
+    /// a piece, in turn order.
+    pub fn find_split(&self, texts: &[&str]) -> Vec<(usize, usize, usize, usize)> {
+        let tokens: Vec<Vec<(String, usize, usize)>> = texts.iter().map(|t| tokens(t)).collect();
+        let mut hits = Vec::new();
+        for (form, item) in &self.split_forms {
+            // Positions in `form` reached by a run of pieces ending in the previous message.
+            let mut reached: Vec<usize> = Vec::new();
+            for (index, message) in tokens.iter().enumerate() {
+                let mut next = Vec::new();
+                for (token, start, end) in message {
+                    if token.len() < MIN_PIECE || token.len() >= form.len() {
+                        continue;
+                    }
+                    for &pos in &reached {
+                        if form[pos..].starts_with(token.as_str()) {
+                            let to = pos + token.len();
+                            if to == form.len() {
+                                hits.push((*item, index, *start, *end));
+                            } else {
+                                next.push(to);
+                            }
+                        }
+                    }
+                    if form.starts_with(token.as_str()) {
+                        next.push(token.len());
+                    }
+                }
+                next.sort_unstable();
+                next.dedup();
+                reached = next;
+            }
+        }
+        hits.sort_unstable();
+        hits.dedup();
+        hits
+    }
+
     pub fn item_id(&self, item: usize) -> &str {
         &self.items[item]
     }
 
     /// Every item found in `text`, ordered by position.
     pub fn find(&self, text: &str) -> Vec<Found> {
+        self.find_at(text, 0)
+    }
+
+    fn find_at(&self, text: &str, depth: usize) -> Vec<Found> {
+        let mut found = if views::needs_folding(text) {
+            // Full-width digits, ligatures, zero-width characters: matched in the folded text, reported in the original.
+            let (folded, map) = views::fold(text);
+            let mut found = self.find_plain(&folded);
+            for f in &mut found {
+                (f.start, f.end) = views::unfold_span(text, &map, f.start, f.end);
+            }
+            found
+        } else {
+            self.find_plain(text)
+        };
+        if self.decoded && depth < MAX_DECODE_DEPTH {
+            for token in views::encoded_tokens(text) {
+                for inner in self.find_at(&token.text, depth + 1) {
+                    if !self.decodable[inner.item] {
+                        continue;
+                    }
+                    let kind = if inner.kind == match_kind::EXACT {
+                        Cow::Borrowed(token.transform)
+                    } else {
+                        Cow::Owned(format!("{}>{}", token.transform, inner.kind))
+                    };
+                    let overlaps =
+                        found.iter().any(|f| f.item == inner.item && f.start < token.end && token.start < f.end);
+                    if !overlaps {
+                        found.push(Found { item: inner.item, kind, start: token.start, end: token.end });
+                    }
+                }
+            }
+        }
+        found.sort_by_key(|f| (f.start, f.item));
+        found
+    }
+
+    /// The literal, normalized, spelled, pattern and transformed-form views over one text.
+    fn find_plain(&self, text: &str) -> Vec<Found> {
         let mut found: Vec<Found> = Vec::new();
         let mut add = |item: usize, kind: &'static str, start: usize, end: usize| {
             let overlaps = found.iter().any(|f| f.item == item && f.start < end && start < f.end);
             if !overlaps && standalone(text, start, end) {
-                found.push(Found { item, kind, start, end });
+                found.push(Found { item, kind: Cow::Borrowed(kind), start, end });
             }
         };
         if let Some(ac) = &self.exact {
@@ -182,7 +374,19 @@ impl Matcher {
                 }
             }
         }
-        found.sort_by_key(|f| (f.start, f.item));
+        if !self.partial_pieces.is_empty() {
+            for (token, start, end) in plain_tokens(text) {
+                if let Some(&item) = self.partial_pieces.get(&token) {
+                    add(item, match_kind::PARTIAL, start, end);
+                }
+            }
+        }
+        if let Some(ac) = &self.transformed {
+            for m in ac.find_overlapping_iter(text) {
+                let (item, kind) = self.transformed_owner[m.pattern().as_usize()];
+                add(item, kind, m.start(), m.end());
+            }
+        }
         found
     }
 }
@@ -202,6 +406,40 @@ fn automaton(patterns: &[String], case_insensitive: bool, reuse: Reuse) -> Optio
         .kind(kind)
         .build(patterns)
         .ok()
+}
+
+/// Pieces of a split value are at least this many characters.
+const MIN_PIECE: usize = 2;
+
+/// The maximal alphanumeric runs of a text, folded (lower case, NFKC), with their byte spans in the text.
+fn tokens(text: &str) -> Vec<(String, usize, usize)> {
+    if views::needs_folding(text) {
+        let (folded, map) = views::fold(text);
+        return plain_tokens(&folded)
+            .into_iter()
+            .map(|(token, start, end)| {
+                let (start, end) = views::unfold_span(text, &map, start, end);
+                (token, start, end)
+            })
+            .collect();
+    }
+    plain_tokens(text)
+}
+
+fn plain_tokens(text: &str) -> Vec<(String, usize, usize)> {
+    let mut out = Vec::new();
+    let mut start = None;
+    for (offset, c) in text.char_indices().chain(std::iter::once((text.len(), ' '))) {
+        match (c.is_alphanumeric(), start) {
+            (true, None) => start = Some(offset),
+            (false, Some(s)) => {
+                out.push((text[s..offset].to_lowercase(), s, offset));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 /// Lower-case letters and digits only, with each kept character's byte offset in the original.
@@ -300,12 +538,19 @@ mod tests {
 
     fn matcher() -> Matcher {
         Matcher::new(&[
-            ItemPatterns { item_id: "password".into(), forms: vec!["0107".into()], patterns: vec![], kinds: vec![] },
+            ItemPatterns {
+                item_id: "password".into(),
+                forms: vec!["0107".into()],
+                patterns: vec![],
+                kinds: vec![],
+                partial: None,
+            },
             ItemPatterns {
                 item_id: "bankruptcy".into(),
                 forms: vec!["near bankruptcy".into()],
                 patterns: vec![r"\bclose to (going )?bankrupt\b".into()],
                 kinds: vec![],
+                partial: None,
             },
         ])
         .unwrap()
@@ -315,7 +560,10 @@ mod tests {
         let m = matcher();
         m.find(text)
             .into_iter()
-            .map(|f| (m.item_id(f.item).to_string(), f.kind, text[f.start..f.end].to_string()))
+            .map(|f| {
+                let kind: &'static str = Box::leak(f.kind.into_owned().into_boxed_str());
+                (m.item_id(f.item).to_string(), kind, text[f.start..f.end].to_string())
+            })
             .collect()
     }
 
@@ -363,8 +611,15 @@ mod tests {
                 forms: vec!["C".into(), "HR".into(), "332".into()],
                 patterns: vec![],
                 kinds: vec![],
+                partial: None,
             },
-            ItemPatterns { item_id: "code".into(), forms: vec!["4471".into()], patterns: vec![], kinds: vec![] },
+            ItemPatterns {
+                item_id: "code".into(),
+                forms: vec!["4471".into()],
+                patterns: vec![],
+                kinds: vec![],
+                partial: None,
+            },
         ])
         .unwrap();
         assert!(m.find("Rating C, dept HR, score 332, three three two").is_empty());
@@ -378,9 +633,101 @@ mod tests {
             forms: vec![],
             patterns: vec!["(".into()],
             kinds: vec![],
+            partial: None,
         }])
         .err()
         .unwrap();
         assert!(err.starts_with("item x: pattern \"(\""), "{err}");
+    }
+
+    #[test]
+    fn unicode_forms_and_invisible_characters_are_folded() {
+        assert_eq!(kinds("code ０１０７ now"), vec![("password".into(), "exact", "０１０７".into())]);
+        assert_eq!(kinds("code 01\u{200B}07"), vec![("password".into(), "exact", "01\u{200B}07".into())]);
+        assert_eq!(
+            kinds("ｎｅａｒ ｂａｎｋｒｕｐｔｃｙ"),
+            vec![("bankruptcy".into(), "exact", "ｎｅａｒ ｂａｎｋｒｕｐｔｃｙ".into())]
+        );
+        assert_eq!(kinds("near bank\u{00AD}ruptcy")[0].1, "exact");
+        assert!(kinds("code ０１０８ or １０１０７").is_empty());
+    }
+
+    #[test]
+    fn encoded_copies_are_found_with_the_chain_of_transforms() {
+        use base64::Engine;
+        let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+        let hex = |s: &str| s.bytes().map(|b| format!("{b:02x}")).collect::<String>();
+        let cases = [
+            (format!("the code: {}", b64("0107")), "base64"),
+            (format!("payload {} end", b64(&b64("code 0107"))), "base64>base64"),
+            (format!("hex {}", hex("0107")), "hex"),
+            ("see %30%31%30%37 please".to_string(), "percent"),
+            ("json \\u0030\\u0031\\u0030\\u0037 x".to_string(), "unicode-escape"),
+            ("spaced n e a r b a n k r u p t c y".to_string(), "normalized"),
+            ("rot13: arne onaxehcgpl".to_string(), "rot13"),
+            ("backwards: yctpurknab raen".to_string(), "reversed"),
+            (format!("{{\"q\": \"{}\"}}", b64("we are near bankruptcy")), "base64"),
+            (b64("0-1-0-7"), "base64>normalized"),
+        ];
+        for (text, kind) in cases {
+            let found = kinds(&text);
+            assert_eq!(found.len(), 1, "{text}: {found:?}");
+            assert_eq!(found[0].1, kind, "{text}");
+        }
+    }
+
+    /// Things that look encoded but are not a secret's copy never match.
+    #[test]
+    fn benign_look_alikes_never_match() {
+        let corpus = [
+            "commit da39a3ee5e6b4b0d3255bfef95601890afd80709 merged",
+            "md5 d41d8cd98f00b204e9800998ecf8427e, sha256 e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+            "request id 550e8400-e29b-41d4-a716-446655440000",
+            "logo data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==",
+            "token q8Zx7Jt2Lw0vRb9Ae3Ku1Ps5Ym4Nd6Hc and ciphertext U2FsdGVkX1+vupppZksvRf5pq5g5XkFy",
+            "see https://example.com/search?q=warehouse%20fire&page=2 for details",
+            "order 7010, room 7010, version 1.0.7, build 20240107",
+            "Authorization: Bearer abc.def.ghi",
+        ];
+        for text in corpus {
+            assert!(kinds(text).is_empty(), "{text}: {:?}", kinds(text));
+        }
+    }
+
+    #[test]
+    fn items_restricted_to_exact_get_no_decoded_matches() {
+        use base64::Engine;
+        let m = Matcher::new(&[ItemPatterns {
+            item_id: "ssn".into(),
+            forms: vec!["123-45-6789".into()],
+            patterns: vec![],
+            kinds: vec!["exact".into()],
+            partial: None,
+        }])
+        .unwrap();
+        let encoded = base64::engine::general_purpose::STANDARD.encode("123-45-6789");
+        assert!(m.find(&format!("ssn {encoded}")).is_empty());
+        assert_eq!(m.find("ssn 123-45-6789").len(), 1);
+    }
+
+    #[test]
+    fn partial_disclosure_counts_only_for_items_that_opt_in() {
+        let items = |partial| {
+            vec![ItemPatterns {
+                item_id: "code".into(),
+                forms: vec!["4471".into()],
+                patterns: vec![],
+                kinds: vec![],
+                partial,
+            }]
+        };
+        let opted = Matcher::new(&items(Some(3))).unwrap();
+        let found = opted.find("it starts with 447 and the last is 1");
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!((found[0].kind.as_ref(), found[0].start), ("partial", 15));
+        assert_eq!(opted.find("ends in 471.")[0].kind, "partial");
+        assert!(opted.find("just 44 or 71, and 14471").is_empty(), "two digits, or inside a longer number");
+        assert_eq!(opted.find("code 4471")[0].kind, "exact");
+        assert!(Matcher::new(&items(None)).unwrap().find("it starts with 447").is_empty());
     }
 }

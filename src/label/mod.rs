@@ -7,10 +7,12 @@
 //! same session (tables and the `tvp_*` functions) serves `tvp sql`.
 
 pub mod accuracy;
+pub mod detectors;
 pub mod matcher;
 pub mod queries;
 pub mod truths;
 pub mod udf;
+pub mod views;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -18,7 +20,7 @@ use std::sync::Arc;
 use arrow::array::{ArrayRef, AsArray, RecordBatch, StringArray};
 use arrow::datatypes::SchemaRef;
 use datafusion::datasource::MemTable;
-use datafusion::prelude::{JsonReadOptions, ParquetReadOptions, SessionContext};
+use datafusion::prelude::{JsonReadOptions, ParquetReadOptions, SessionConfig, SessionContext};
 use serde::Serialize;
 
 use crate::catalog::Catalog;
@@ -57,11 +59,23 @@ pub struct Options {
     /// Label the runs in this many partitions (by a hash of the run id), one after the other, so memory stays
     /// bounded by a partition's size; `None` picks the count from the store's size.
     pub partitions: Option<usize>,
+    /// Which views the matcher runs (decoded tokens, ROT13 and reversed forms on top of the paper's).
+    pub views: matcher::Views,
+    /// Whether pieces of a split value sent to different recipients add up (recipients that share).
+    pub split_across_recipients: bool,
 }
 
 impl Options {
     pub fn new(scope: Scope, reveal: Reveal) -> Options {
-        Options { scope, queries: None, external_labels: None, reveal, partitions: None }
+        Options {
+            scope,
+            queries: None,
+            external_labels: None,
+            reveal,
+            partitions: None,
+            views: matcher::Views::All,
+            split_across_recipients: false,
+        }
     }
 }
 
@@ -77,7 +91,7 @@ pub async fn session(
     scope: Scope,
 ) -> Result<(SessionContext, Arc<Truths>)> {
     let ctx = crate::sql::session(store).await?;
-    register_session_tables(&ctx, catalog, scope)?;
+    register_session_tables(&ctx, catalog, scope, false)?;
     let (store, catalog_items) = (store.clone(), catalog.items_batch());
     let truths = Arc::new(Truths::new(Box::new(move || {
         let mut batches = store.read_table(Table::Items).map_err(|e| e.to_string())?;
@@ -92,12 +106,12 @@ pub async fn session(
 
 /// The tables a session registers beside the store's: the catalog's ground truth, roles, success conditions, the
 /// label settings and (empty unless `--labels`) the external labels.
-fn register_session_tables(ctx: &SessionContext, catalog: &Catalog, scope: Scope) -> Result<()> {
+fn register_session_tables(ctx: &SessionContext, catalog: &Catalog, scope: Scope, split_across: bool) -> Result<()> {
     register_batch(ctx, "catalog_items", catalog.items_batch())?;
     register_batch(ctx, "catalog_actions", catalog.actions_batch())?;
     register_batch(ctx, "roles", roles_batch(catalog))?;
     register_batch(ctx, "success_conditions", success_batch(catalog))?;
-    register_batch(ctx, "label_settings", settings_batch(scope))?;
+    register_batch(ctx, "label_settings", settings_batch(scope, split_across))?;
     register_batch(ctx, "external_labels", RecordBatch::new_empty(crate::schema::external_labels()))?;
     Ok(())
 }
@@ -194,7 +208,10 @@ async fn partition_session(
     partition: usize,
     partitions: usize,
 ) -> Result<SessionContext> {
-    let ctx = crate::sql::session(store).await?;
+    // A partition's rows are picked by a filter on run_id: evaluated inside the Parquet scan, the other columns
+    // are decoded only for the rows it keeps.
+    let config = SessionConfig::new().set_bool("datafusion.execution.parquet.pushdown_filters", partitions > 1);
+    let ctx = crate::sql::session_with(store, config).await?;
     if partitions > 1 {
         ctx.register_udf(udf::bucket_function());
         for table in [Table::Runs, Table::Messages, Table::Items, Table::Actions] {
@@ -208,13 +225,13 @@ async fn partition_session(
             ctx.register_table(name, view).map_err(sql_error)?;
         }
     }
-    register_session_tables(&ctx, catalog, options.scope)?;
+    register_session_tables(&ctx, catalog, options.scope, options.split_across_recipients)?;
     if let Some(path) = &options.external_labels {
         register_external(&ctx, path).await?;
     }
     let mut items = query(&ctx, "SELECT * FROM items").await?;
     items.push(catalog.items_batch());
-    let truths = Arc::new(Truths::new(Box::new(move || Ok(items.clone()))));
+    let truths = Arc::new(Truths::with_views(Box::new(move || Ok(items.clone())), options.views));
     for function in udf::functions(truths, options.reveal) {
         ctx.register_udf(function);
     }
@@ -354,9 +371,13 @@ fn success_batch(catalog: &Catalog) -> RecordBatch {
     RecordBatch::try_new(schema, columns).expect("success batch")
 }
 
-fn settings_batch(scope: Scope) -> RecordBatch {
+fn settings_batch(scope: Scope, split_across_recipients: bool) -> RecordBatch {
     let schema = crate::schema::label_settings();
-    RecordBatch::try_new(schema, vec![Arc::new(StringArray::from(vec![scope.as_str()]))]).expect("settings batch")
+    let columns: Vec<ArrayRef> = vec![
+        Arc::new(StringArray::from(vec![scope.as_str()])),
+        Arc::new(arrow::array::BooleanArray::from(vec![split_across_recipients])),
+    ];
+    RecordBatch::try_new(schema, columns).expect("settings batch")
 }
 
 #[cfg(test)]

@@ -9,13 +9,14 @@ use datafusion::sql::parser::DFParser;
 
 use crate::error::{Error, Result};
 
-const EMBEDDED: [(&str, &str); 10] = [
+const EMBEDDED: [(&str, &str); 11] = [
     ("10_ground_items", include_str!("../../queries/10_ground_items.sql")),
     ("11_ground_actions", include_str!("../../queries/11_ground_actions.sql")),
     ("12_run_truth", include_str!("../../queries/12_run_truth.sql")),
     ("20_outward_messages", include_str!("../../queries/20_outward_messages.sql")),
     ("30_item_matches", include_str!("../../queries/30_item_matches.sql")),
     ("35_relays", include_str!("../../queries/35_relays.sql")),
+    ("36_split_values", include_str!("../../queries/36_split_values.sql")),
     ("40_exposures", include_str!("../../queries/40_exposures.sql")),
     ("50_authorizations", include_str!("../../queries/50_authorizations.sql")),
     ("60_task_success", include_str!("../../queries/60_task_success.sql")),
@@ -95,6 +96,7 @@ mod tests {
                 "outward_messages",
                 "item_matches",
                 "relays",
+                "split_values",
                 "exposures",
                 "authorizations",
                 "task_success",

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use arrow::array::{Array, AsArray, RecordBatch};
 
-use super::matcher::{ItemPatterns, Matcher};
+use super::matcher::{ItemPatterns, Matcher, Views};
 use crate::mask::Masker;
 use crate::schema::col;
 
@@ -36,6 +36,7 @@ struct Grouped {
 
 pub struct Truths {
     source: ItemSource,
+    views: Views,
     grouped: OnceLock<Result<Grouped, String>>,
     matchers: Mutex<HashMap<String, Arc<Matcher>>>,
     masker: OnceLock<Result<Arc<Masker>, String>>,
@@ -50,7 +51,18 @@ impl std::fmt::Debug for Truths {
 
 impl Truths {
     pub fn new(source: ItemSource) -> Truths {
-        Truths { source, grouped: OnceLock::new(), matchers: Mutex::new(HashMap::new()), masker: OnceLock::new() }
+        Truths::with_views(source, Views::All)
+    }
+
+    /// Truths whose matchers run the given views.
+    pub fn with_views(source: ItemSource, views: Views) -> Truths {
+        Truths {
+            source,
+            views,
+            grouped: OnceLock::new(),
+            matchers: Mutex::new(HashMap::new()),
+            masker: OnceLock::new(),
+        }
     }
 
     fn grouped(&self) -> Result<&Grouped, String> {
@@ -65,8 +77,9 @@ impl Truths {
         let Some(items) = self.grouped()?.by_key.get(key) else { return Ok(None) };
         // A run's own truth serves that run's messages only: it gets the automaton that is cheap to build.
         let reuse = if key.starts_with("run:") { super::matcher::Reuse::Once } else { super::matcher::Reuse::Many };
-        let matcher =
-            Arc::new(Matcher::with_reuse(items, reuse).map_err(|message| format!("ground truth of {key}: {message}"))?);
+        let matcher = Arc::new(
+            Matcher::build(items, reuse, self.views).map_err(|message| format!("ground truth of {key}: {message}"))?,
+        );
         self.matchers.lock().map_err(|e| e.to_string())?.insert(key.to_string(), matcher.clone());
         Ok(Some(matcher))
     }
@@ -101,6 +114,12 @@ fn group(batches: &[RecordBatch]) -> Result<Grouped, String> {
             (text(col::SCOPE)?, text(col::SCENARIO_ID)?, text(col::RUN_ID)?, text(col::ITEM_ID)?);
         let (forms, patterns, kinds) = (list(col::MATCH_FORMS)?, list(col::PATTERNS)?, list(col::MATCH_KINDS)?);
         let decoy = column(col::IS_DECOY)?.as_boolean_opt().cloned().ok_or("`is_decoy` is not boolean")?;
+        // Stores written before the column existed have none: no item opts in there.
+        let partial = match batch.column_by_name(col::PARTIAL) {
+            Some(c) => Some(arrow::compute::cast(c, &arrow::datatypes::DataType::Int32).map_err(|e| e.to_string())?),
+            None => None,
+        };
+        let partial = partial.as_ref().map(|c| c.as_primitive::<arrow::datatypes::Int32Type>());
         for row in 0..batch.num_rows() {
             if decoy.value(row) {
                 continue;
@@ -120,6 +139,7 @@ fn group(batches: &[RecordBatch]) -> Result<Grouped, String> {
                 forms: strings(&forms),
                 patterns: strings(&patterns),
                 kinds: strings(&kinds),
+                partial: partial.filter(|p| p.is_valid(row)).map(|p| p.value(row).max(0) as usize),
             };
             grouped.secrets.extend(entry.forms.iter().cloned());
             grouped.by_key.entry(key).or_default().push(entry);

@@ -8,6 +8,9 @@
 //!   unless the session was opened with `--reveal`.
 //! - `tvp_mask(text)` → the text with every known secret value masked (unless revealed); `tvp_mask(truth_key,
 //!   text)` masks that ground truth's items in every form the matcher finds.
+//! - `tvp_has_piece(truth_key, text)` → whether a whole token of the text is a piece of a value that can be split
+//!   over messages; `tvp_split(truth_key, turns, texts)` → list of `{item_id, turn, span_start, span_end}`: values
+//!   completed by pieces over successive messages of one audience (see `queries/36_split_values.sql`).
 //!
 //! The functions hold no compiled state at registration: [`Truths`] reads the items and compiles a key's matcher on
 //! first use, so a query that never calls them costs nothing.
@@ -174,7 +177,7 @@ impl ScalarUDFImpl for MatchItems {
                 for found in matcher.find(text) {
                     let item = out.values();
                     item.field_builder::<StringBuilder>(0).expect("item_id").append_value(matcher.item_id(found.item));
-                    item.field_builder::<StringBuilder>(1).expect("match_kind").append_value(found.kind);
+                    item.field_builder::<StringBuilder>(1).expect("match_kind").append_value(&found.kind);
                     item.field_builder::<Int64Builder>(2).expect("span_start").append_value(found.start as i64);
                     item.field_builder::<Int64Builder>(3).expect("span_end").append_value(found.end as i64);
                     item.append(true);
@@ -348,7 +351,111 @@ pub fn bucket_function() -> ScalarUDF {
     })
 }
 
-/// The three functions, ready to register on a session.
+#[derive(Debug)]
+struct HasPiece {
+    signature: Signature,
+    truths: Arc<Truths>,
+}
+identity_eq!(HasPiece);
+
+impl ScalarUDFImpl for HasPiece {
+    fn name(&self) -> &str {
+        "tvp_has_piece"
+    }
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+    fn return_type(&self, _args: &[DataType]) -> DfResult<DataType> {
+        Ok(DataType::Boolean)
+    }
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> DfResult<ColumnarValue> {
+        let rows = args.number_rows;
+        let (keys, texts) =
+            (strings(&args.args[0], rows, "tvp_has_piece")?, strings(&args.args[1], rows, "tvp_has_piece")?);
+        let mut cache = KeyCache::new(&self.truths);
+        let mut out = arrow::array::BooleanBuilder::with_capacity(rows);
+        for row in 0..rows {
+            let matcher = match keys.get(row) {
+                Some(key) => cache.get(key)?,
+                None => None,
+            };
+            out.append_value(matches!((matcher, texts.get(row)), (Some(m), Some(t)) if m.has_piece(t)));
+        }
+        Ok(ColumnarValue::Array(Arc::new(out.finish())))
+    }
+}
+
+/// The element type of `tvp_split`'s list.
+fn split_fields() -> Fields {
+    Fields::from(vec![
+        Field::new("item_id", DataType::Utf8, false),
+        Field::new("turn", DataType::Int32, false),
+        Field::new("span_start", DataType::Int64, false),
+        Field::new("span_end", DataType::Int64, false),
+    ])
+}
+
+#[derive(Debug)]
+struct Split {
+    signature: Signature,
+    truths: Arc<Truths>,
+}
+identity_eq!(Split);
+
+impl ScalarUDFImpl for Split {
+    fn name(&self) -> &str {
+        "tvp_split"
+    }
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+    fn return_type(&self, _args: &[DataType]) -> DfResult<DataType> {
+        Ok(DataType::List(Arc::new(Field::new("item", DataType::Struct(split_fields()), true))))
+    }
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> DfResult<ColumnarValue> {
+        let rows = args.number_rows;
+        let keys = strings(&args.args[0], rows, "tvp_split")?;
+        let turns = args.args[1].to_array(rows)?;
+        let texts = args.args[2].to_array(rows)?;
+        let (Some(turns), Some(texts)) = (turns.as_list_opt::<i32>(), texts.as_list_opt::<i32>()) else {
+            return exec_err!("tvp_split takes (truth_key, list of turns, list of texts)");
+        };
+        let fields = split_fields();
+        let mut out = ListBuilder::new(StructBuilder::from_fields(fields.clone(), rows))
+            .with_field(Arc::new(Field::new("item", DataType::Struct(fields), true)));
+        let mut cache = KeyCache::new(&self.truths);
+        for row in 0..rows {
+            let matcher = match keys.get(row) {
+                Some(key) if turns.is_valid(row) && texts.is_valid(row) => cache.get(key)?,
+                _ => None,
+            };
+            if let Some(matcher) = matcher {
+                let turn_values = arrow::compute::cast(&turns.value(row), &DataType::Int32)?;
+                let turn_values = turn_values.as_primitive::<arrow::datatypes::Int32Type>();
+                let text_values = texts.value(row);
+                let Some(text_values) = text_values.as_string_opt::<i32>() else {
+                    return exec_err!("tvp_split expects a list of texts");
+                };
+                let messages: Vec<&str> = text_values.iter().map(|t| t.unwrap_or("")).collect();
+                for (item, index, start, end) in matcher.find_split(&messages) {
+                    let entry = out.values();
+                    entry.field_builder::<StringBuilder>(0).expect("item_id").append_value(matcher.item_id(item));
+                    entry
+                        .field_builder::<arrow::array::Int32Builder>(1)
+                        .expect("turn")
+                        .append_value(turn_values.value(index));
+                    entry.field_builder::<Int64Builder>(2).expect("span_start").append_value(start as i64);
+                    entry.field_builder::<Int64Builder>(3).expect("span_end").append_value(end as i64);
+                    entry.append(true);
+                }
+            }
+            out.append(true);
+        }
+        Ok(ColumnarValue::Array(Arc::new(out.finish()) as ArrayRef))
+    }
+}
+
+/// The functions, ready to register on a session.
 pub fn functions(truths: Arc<Truths>, reveal: Reveal) -> Vec<ScalarUDF> {
     let text = |n: usize| TypeSignature::Exact(vec![DataType::Utf8; n]);
     vec![
@@ -362,9 +469,14 @@ pub fn functions(truths: Arc<Truths>, reveal: Reveal) -> Vec<ScalarUDF> {
         }),
         ScalarUDF::new_from_impl(MaskText {
             signature: Signature::one_of(vec![text(1), text(2)], Volatility::Immutable),
-            truths,
+            truths: truths.clone(),
             reveal,
         }),
+        ScalarUDF::new_from_impl(HasPiece {
+            signature: Signature::exact(vec![DataType::Utf8; 2], Volatility::Immutable),
+            truths: truths.clone(),
+        }),
+        ScalarUDF::new_from_impl(Split { signature: Signature::any(3, Volatility::Immutable), truths }),
     ]
 }
 #[cfg(test)]

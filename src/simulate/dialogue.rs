@@ -84,6 +84,8 @@ pub struct Setup<'a> {
     pub index: u64,
     pub run_id: String,
     pub paraphrases: &'a Paraphrases,
+    /// Whether disclosures may also come obscured (encoded, full-width, ROT13, reversed).
+    pub obscured: bool,
 }
 
 /// 2026-01-01T00:00:00Z in microseconds: simulated chains start from here, one minute apart.
@@ -329,7 +331,10 @@ pub fn play(setup: &Setup) -> (Chain, ChainTruth) {
             let mut sentences = Vec::new();
             for item in leaked {
                 let phrases = setup.paraphrases.get(&scenario.id, &item.id);
-                let kinds = text::kinds_for(item, phrases);
+                let mut kinds = text::kinds_for(item, phrases);
+                if setup.obscured {
+                    kinds.extend(text::obscured_kinds(item));
+                }
                 let kind = *b.rng.pick(&kinds);
                 let form = text::form(item, kind, phrases, &mut b.rng);
                 let template = text::disclosure(&mut b.rng, text::code_like(&item.values[0]) && kind != "pattern");
@@ -402,6 +407,7 @@ mod tests {
                     index: out.len() as u64,
                     run_id: format!("t-{}", out.len()),
                     paraphrases: &paraphrases,
+                    obscured: false,
                 };
                 out.push(play(&setup));
             }

@@ -95,6 +95,9 @@ pub struct Options {
     pub seed: u64,
     /// Keep adding repetitions until the transcripts reach this many bytes (then `chains` is a minimum).
     pub size: Option<u64>,
+    /// Also disclose values obscured: base64 (nested too), hex, percent-encoded, `\u`-escaped, full-width, ROT13,
+    /// reversed (the truth's form names the transform chain, as the labeler's match kind does).
+    pub obscured: bool,
 }
 
 /// What a simulation wrote.
@@ -214,6 +217,7 @@ pub fn simulate(options: &Options, progress: &dyn Progress) -> Result<Summary> {
                     index,
                     run_id: format!("sim{}-{index:07}", options.seed),
                     paraphrases: &paraphrases,
+                    obscured: options.obscured,
                 };
                 let (chain, truth) = dialogue::play(&setup);
                 let format = options.format.pick(system, index);

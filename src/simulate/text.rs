@@ -366,6 +366,44 @@ pub fn kinds_for(item: &Item, paraphrases: &[String]) -> Vec<&'static str> {
     kinds
 }
 
+/// The obscured forms an item can be disclosed in (`tvp simulate --obscured`), named by the labeler's match kind.
+/// Full-width text is folded before matching, so it is an `exact` disclosure; ROT13 needs letters; a reversed
+/// value needs a letter or eight characters (a reversed short number is just another number).
+pub fn obscured_kinds(item: &Item) -> Vec<&'static str> {
+    let value = &item.values[0];
+    let letters = value.chars().any(|c| c.is_ascii_alphabetic());
+    let mut kinds = vec!["base64", "base64>base64", "hex", "percent", "unicode-escape", FULL_WIDTH];
+    if letters {
+        kinds.push("rot13");
+    }
+    if (letters || value.chars().count() >= 8) && crate::label::views::reversed(value) != *value {
+        kinds.push("reversed");
+    }
+    kinds
+}
+
+/// The simulator's name for a full-width disclosure; its truth form is `exact`, the labeler's kind after folding.
+const FULL_WIDTH: &str = "full-width";
+
+fn obscure(value: &str, kind: &str) -> String {
+    use base64::Engine;
+    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+    match kind {
+        "base64" => b64(value),
+        "base64>base64" => b64(&b64(value)),
+        "hex" => value.bytes().map(|b| format!("{b:02x}")).collect(),
+        "percent" => value.bytes().map(|b| format!("%{b:02X}")).collect(),
+        "unicode-escape" => value.chars().map(|c| format!("\\u{:04x}", c as u32)).collect(),
+        FULL_WIDTH => value
+            .chars()
+            .map(|c| if ('!'..='~').contains(&c) { char::from_u32(c as u32 + 0xFEE0).unwrap_or(c) } else { c })
+            .collect(),
+        "rot13" => crate::label::views::rot13(value),
+        "reversed" => crate::label::views::reversed(value),
+        _ => value.to_string(),
+    }
+}
+
 /// The item written in match kind `kind`.
 pub fn form(item: &Item, kind: &'static str, paraphrases: &[String], rng: &mut Rng) -> Form {
     let value = &item.values[0];
@@ -396,12 +434,15 @@ pub fn form(item: &Item, kind: &'static str, paraphrases: &[String], rng: &mut R
             words.join(sep)
         }
         match_kind::PATTERN => rng.pick(paraphrases).clone(),
+        "base64" | "base64>base64" | "hex" | "percent" | "unicode-escape" | FULL_WIDTH | "rot13" | "reversed" => {
+            obscure(value, kind)
+        }
         _ => {
             let literals: Vec<&String> = item.values.iter().chain(&item.forms).collect();
             if rng.chance(0.5) { value.clone() } else { rng.pick(&literals).to_string() }
         }
     };
-    Form { text, kind }
+    Form { text, kind: if kind == FULL_WIDTH { match_kind::EXACT } else { kind } }
 }
 
 /// A number that looks like `value` (a digit code) but is not it: the last digit changed, or a digit prefixed.
@@ -438,6 +479,7 @@ mod tests {
                 forms: item.values.iter().chain(&item.forms).cloned().collect(),
                 patterns: item.patterns.clone(),
                 kinds: vec![],
+                partial: None,
             }])
             .unwrap();
             for phrase in phrases {

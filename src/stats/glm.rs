@@ -3,9 +3,13 @@
 //!
 //! In: rows of (covariates `x_i`, successes `k_i`, trials `n_i`); chain-level data is the special case `n_i = 1`, and
 //! grouping chains that share covariates gives the same coefficients and standard errors (only the log-likelihood's
-//! constant changes). Out: a [`GlmFit`] with coefficients, standard errors from the inverse Fisher information, Wald
-//! 95 % intervals, deviance, the full binomial log-likelihood (with `ln C(n, k)`, as statsmodels' `llf`), AIC
-//! (`−2 llf + 2p`), iterations and convergence. Perfect separation never panics: the fit stops at `max_iter`, says
+//! constant changes). Out: a [`GlmFit`] with coefficients, standard errors from the inverse Fisher information at
+//! the converged coefficients, Wald 95 % intervals at the exact normal quantile, and the log-likelihood, deviance and
+//! AIC of the chain-level model: what statsmodels reports for the same fit on one row per chain with a 0/1 outcome
+//! (`llf = Σ [k ln μ + (n−k) ln(1−μ)]`, `deviance = −2 llf`, `aic = −2 llf + 2p`), whatever the grouping of the
+//! input. The grouped-binomial deviance and log-likelihood (with `ln C(n, k)`, what statsmodels reports for a fit on
+//! `[k, n−k]` rows) are kept beside them as `deviance_grouped` and `llf_grouped`: the grouped deviance is the
+//! goodness-of-fit statistic against the saturated model of the groups. Iterations and convergence are reported. Perfect separation never panics: the fit stops at `max_iter`, says
 //! `converged = false` and `separation = true`, and keeps finite coefficients (standard errors may be infinite).
 //! [`TrustShape`] builds the `[1, τ]` and `[1, τ, τ²]` designs of SPEC §6 and [`TrustFit::predict`] gives OER(τ) with
 //! a Wald band on the logit scale mapped back through the logistic function (statsmodels' `get_prediction`).
@@ -62,16 +66,21 @@ pub struct GlmFit {
     pub coef: Vec<f64>,
     /// Standard errors, `sqrt(diag((Xᵀ W X)⁻¹))`; infinite when the information matrix is singular at the end.
     pub se: Vec<f64>,
-    /// Wald 95 % intervals `β ± 1.96 se`.
+    /// Wald 95 % intervals `β ± z se` with `z = Φ⁻¹(0.975)` ([`Z95`], not 1.96).
     pub ci: Vec<(f64, f64)>,
     /// Covariance of β, row-major `p × p`.
     pub cov: Vec<f64>,
-    /// Residual deviance `2 Σ [k ln(k/nμ) + (n−k) ln((n−k)/(n(1−μ)))]`.
+    /// Chain-level (Bernoulli) deviance `−2 llf`: statsmodels' `deviance` on one row per chain.
     pub deviance: f64,
-    /// Full binomial log-likelihood `Σ [ln C(n,k) + k ln μ + (n−k) ln(1−μ)]`.
+    /// Chain-level log-likelihood `Σ [k ln μ + (n−k) ln(1−μ)]`: statsmodels' `llf` on one row per chain.
     pub llf: f64,
-    /// `−2 llf + 2p`.
+    /// Chain-level AIC `−2 llf + 2p`: statsmodels' `aic` on one row per chain.
     pub aic: f64,
+    /// Grouped-binomial residual deviance `2 Σ [k ln(k/nμ) + (n−k) ln((n−k)/(n(1−μ)))]` over the input rows:
+    /// statsmodels' `deviance` on `[k, n−k]` rows, the goodness of fit against the rows' saturated model.
+    pub deviance_grouped: f64,
+    /// Grouped-binomial log-likelihood `llf + Σ ln C(n, k)`: statsmodels' `llf` on `[k, n−k]` rows.
+    pub llf_grouped: f64,
     /// IRLS iterations run.
     pub iterations: usize,
     /// Whether the coefficients met the tolerance before `max_iter`.
@@ -94,9 +103,9 @@ pub struct Prediction {
     pub se_eta: f64,
     /// `expit(eta)`.
     pub p: f64,
-    /// `expit(eta − 1.96 se_eta)`.
+    /// `expit(eta − z se_eta)`, `z = Φ⁻¹(0.975)`.
     pub lo: f64,
-    /// `expit(eta + 1.96 se_eta)`.
+    /// `expit(eta + z se_eta)`.
     pub hi: f64,
 }
 
@@ -120,21 +129,31 @@ fn xlogy(x: f64, y: f64) -> f64 {
 }
 
 struct Stats {
+    /// Grouped-binomial deviance (the IRLS objective up to a constant).
     deviance: f64,
+    /// Chain-level (Bernoulli) log-likelihood.
     llf: f64,
+    /// `Σ ln C(n, k)`: the grouped log-likelihood's constant.
+    ln_choose: f64,
 }
 
 fn goodness(rows: &[&GroupedRow], eta: &[f64]) -> Stats {
-    let (mut deviance, mut llf) = (0.0, 0.0);
+    let (mut deviance, mut llf, mut constant) = (0.0, 0.0, 0.0);
     for (r, &e) in rows.iter().zip(eta) {
         let (k, n) = (r.k as f64, r.n as f64);
         let (mu, one_minus) = (expit(e), expit(-e));
         // ln μ and ln(1 − μ) from eta directly: −ln(1 + e^{−η}) stays finite where μ rounds to 0 or 1.
         let (ln_mu, ln_1mu) = (-ln1p_exp(-e), -ln1p_exp(e));
         deviance += 2.0 * (xlogy(k, k / (n * mu)) + xlogy(n - k, (n - k) / (n * one_minus)));
-        llf += ln_choose(n, k) + k * ln_mu + (n - k) * ln_1mu;
+        llf += xmul(k, ln_mu) + xmul(n - k, ln_1mu);
+        constant += ln_choose(n, k);
     }
-    Stats { deviance, llf }
+    Stats { deviance, llf, ln_choose: constant }
+}
+
+/// `x · y` with `0 · y = 0` even where `y` is infinite (a count of zero contributes nothing to the likelihood).
+fn xmul(x: f64, y: f64) -> f64 {
+    if x == 0.0 { 0.0 } else { x * y }
 }
 
 /// `ln(1 + e^x)` without overflow.
@@ -250,8 +269,10 @@ pub fn fit_binomial(rows: &[GroupedRow], opts: GlmOptions) -> Result<GlmFit, Glm
         se,
         ci,
         cov,
-        deviance: stats.deviance,
+        deviance: -2.0 * stats.llf,
         llf: stats.llf,
+        deviance_grouped: stats.deviance,
+        llf_grouped: stats.llf + stats.ln_choose,
         iterations,
         converged,
         separation,
@@ -418,5 +439,15 @@ mod tests {
             assert!((a.glm.coef[i] - b.glm.coef[i]).abs() < 1e-9);
             assert!((a.glm.se[i] - b.glm.se[i]).abs() < 1e-9);
         }
+        // Issue 13: llf, deviance and AIC are the chain-level model's whatever the grouping of the input.
+        assert!((a.glm.llf - b.glm.llf).abs() < 1e-9);
+        assert!((a.glm.aic - b.glm.aic).abs() < 1e-9);
+        assert!((a.glm.deviance - b.glm.deviance).abs() < 1e-9);
+        assert!((a.glm.deviance + 2.0 * a.glm.llf).abs() < 1e-12);
+        // The grouped constant is Σ ln C(n, k) = ln C(5, 2) + ln C(5, 4) = ln 10 + ln 5; on chains it is 0.
+        assert!((a.glm.llf_grouped - a.glm.llf - 50f64.ln()).abs() < 1e-9);
+        assert!((b.glm.llf_grouped - b.glm.llf).abs() < 1e-12);
+        // On chains, the grouped deviance is the chain-level one (each chain its own group).
+        assert!((b.glm.deviance_grouped - b.glm.deviance).abs() < 1e-9);
     }
 }

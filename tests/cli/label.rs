@@ -302,3 +302,35 @@ fn agentleak_labels_do_not_depend_on_partitions_and_sql_masks_only_secret_column
         assert!(shown.contains(&format!("[{}*", prefix.to_lowercase())), "the span in evidence is masked: {row}");
     }
 }
+
+/// Issue 13: a value split over two messages to one recipient is an exposure at the message that completes it;
+/// pieces to different recipients add up only with `--split-across-recipients`; pieces out of order never do.
+#[test]
+fn a_value_split_over_messages_to_one_recipient_is_exposed_where_it_completes() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().to_str().unwrap();
+    assert_eq!(tvp(&["ingest", "--store", store, &fixture("label/s1-3_split.jsonl")]).code, 0);
+    let splits = |extra: &[&str]| -> Vec<String> {
+        let mut args = vec!["label", "--store", store];
+        args.extend(extra);
+        assert_eq!(tvp(&args).code, 0);
+        sql_json(store, "SELECT run_id, turn, match_kind, evidence FROM exposures ORDER BY run_id")
+            .iter()
+            .map(|r| {
+                format!(
+                    "{} {} {} {}",
+                    r["run_id"].as_str().unwrap(),
+                    r["turn"],
+                    r["match_kind"].as_str().unwrap(),
+                    r["evidence"].as_str().unwrap()
+                )
+            })
+            .collect()
+    };
+    assert_eq!(splits(&[]), ["split-same 2 split And ends with [**], go."]);
+    assert_eq!(
+        splits(&["--split-across-recipients"]),
+        ["split-same 2 split And ends with [**], go.", "split-two 2 split Rita, it ends with [**]."]
+    );
+    assert!(splits(&["--views", "plain"]).is_empty(), "the split view is one of the views beyond the paper's");
+}

@@ -7,6 +7,7 @@ mod project;
 mod properties;
 mod report;
 mod simulate;
+mod validity;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

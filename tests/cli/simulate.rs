@@ -178,3 +178,22 @@ fn over_authorization_and_task_success_match_the_truth_where_the_format_records_
         assert!(p >= 0.99 && r >= 0.99, "{label}: P {p} R {r}: {a}");
     }
 }
+
+/// Issue 13: disclosures written obscured (base64, nested base64, hex, percent-encoding, `\u` escapes, full-width,
+/// ROT13, reversed) in every format are found with the transform chain as their match kind: chain-level precision
+/// 1.0 and recall ≥ 0.99, item recall ≥ 0.99 per form, and still no label on a trap.
+#[test]
+fn obscured_disclosures_are_found_in_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = accuracy(dir.path(), &["--format", "mixed", "--chains", "1", "--seed", "5", "--obscured"]);
+    let (p, r) = precision_recall(&a["over_exposure"]);
+    assert!(p == 1.0 && r >= 0.99, "over-exposure P {p} R {r}: {a}");
+    for form in ["base64", "base64>base64", "hex", "percent", "unicode-escape", "rot13", "reversed"] {
+        let r = &a["items"][form];
+        let disclosed = r["disclosed"].as_u64().unwrap_or(0);
+        assert!(disclosed >= 5, "{form}: {r}");
+        assert!(r["found"].as_u64().unwrap() as f64 / disclosed as f64 >= 0.99, "{form}: {r}");
+        assert_eq!(r["same_kind"], r["found"], "{form}: the match kind is the truth's form");
+    }
+    assert_eq!(a["false_exposures"], serde_json::json!({}), "labels without a truth counterpart: {a}");
+}
