@@ -9,8 +9,9 @@
 #   3. The 1 GiB comparisons against DuckDB: scripts/bench_label.sh (label) and scripts/bench_ingest.sh (ingest
 #      MB/s, on whole AgentLeak traces, then on 1 M one-message runs for ingest's per-run memory).
 # Uses an optimized build in $CARGO_TARGET_DIR (default target-bench beside the repo); data goes to $BENCH_DIR
-# (default ../bench-data/scale) and is deleted at the end unless KEEP=1. Timings are the best of --reps runs
-# (every run is printed); peak RSS is GNU time's maximum resident set size (the largest process of a job).
+# (default ../bench-data/scale) and is deleted at the end unless KEEP=1; CORPUS_DIR=DIR keeps the ingest corpora
+# there for the next run. Timings are the best of --reps runs (every run is printed); peak RSS is GNU time's maximum
+# resident set size (of the largest process of a job).
 #
 # Usage: scripts/bench_scale.sh [--replicas 1,5,20] [--reps 3] [--label-size 1100M] [--ingest-bytes 1073741824]
 #                               [--ingest-runs 1000000]
@@ -108,17 +109,19 @@ if [ "$label_size" != 0 ]; then
   SUMMARY="$work/label.txt" BENCH_DIR="$work/label" REPS="$reps" scripts/bench_label.sh "$label_size" \
     > "$work/bench_label.out"
 fi
+# $CORPUS_DIR keeps the generated JSONL corpora between runs (bench_ingest.sh reuses a corpus of the same arguments).
+corpora=${CORPUS_DIR:-$work}
 if [ "$ingest_bytes" != 0 ]; then
   echo "scripts/bench_ingest.sh $ingest_bytes ..." >&2
-  SUMMARY="$work/ingest.txt" BENCH_DIR="$work/ingest" scripts/bench_ingest.sh "$ingest_bytes" \
+  SUMMARY="$work/ingest.txt" BENCH_DIR="$corpora/ingest" scripts/bench_ingest.sh "$ingest_bytes" \
     > "$work/bench_ingest.out"
-  rm -rf "$work/ingest"
+  rm -rf "$corpora/ingest/store" "$corpora/ingest/duck.db"
 fi
 if [ "$ingest_runs" != 0 ]; then
   echo "scripts/bench_ingest.sh, $ingest_runs one-message runs ..." >&2
-  SUMMARY="$work/ingest_runs.txt" BENCH_DIR="$work/ingest_runs" RUNS="$ingest_runs" MESSAGES_PER_RUN=1 \
+  SUMMARY="$work/ingest_runs.txt" BENCH_DIR="$corpora/ingest_runs" RUNS="$ingest_runs" MESSAGES_PER_RUN=1 \
     scripts/bench_ingest.sh > "$work/bench_ingest_runs.out"
-  rm -rf "$work/ingest_runs"
+  rm -rf "$corpora/ingest_runs/store" "$corpora/ingest_runs/duck.db"
 fi
 
 python3 - "$work" "$replicas" "$reps" <<'PY'
