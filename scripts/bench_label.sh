@@ -7,6 +7,7 @@
 # Uses an optimized build in $CARGO_TARGET_DIR (default target-bench beside the repo); data goes to $BENCH_DIR
 # (default ../bench-data/label) and is deleted at the end unless KEEP=1.
 # DUCK_JOIN=1 also times DuckDB with the regexes joined as a column (slow: DuckDB recompiles them for every row).
+# SUMMARY=FILE appends the headline figures as `key value` lines (scripts/bench_scale.sh reads them).
 # Usage: scripts/bench_label.sh [SIZE]   (SIZE as `tvp simulate --size`: 1100M, 3G, 200M, ...)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -120,6 +121,12 @@ print(f"10x/1x time  tvp    : {r(('tvp', '10x'), ('tvp', '1x')):.2f}x   (target 
 print(f"10x/1x time  DuckDB : {r(('duck', '10x'), ('duck', '1x')):.2f}x")
 print(f"tvp/DuckDB time  1x : {r(('tvp', '1x'), ('duck', '1x')):.2f}x   10x: {r(('tvp', '10x'), ('duck', '10x')):.2f}x"
       "   (> 1: tvp slower)")
+summary = "${SUMMARY:-}"
+if summary:
+    with open(summary, "a") as out:
+        for (tool, x), (best, med, kb, _) in rows.items():
+            out.write(f"{tool}_{x}_s {best}\n{tool}_{x}_kb {kb}\n")
+        out.write(f"ingest_s {ing_s}\ningest_kb {ing_kb}\ntranscript_bytes {tb}\ntext_bytes {text}\nmessages {n_msg}\n")
 if ("duckjoin", "1x") in rows:
     print(f"DuckDB regex-as-column / regex-inline, 1x: {r(('duckjoin', '1x'), ('duck', '1x')):.1f}x")
 print()

@@ -58,8 +58,10 @@ use writer::{FileSource, Writer};
 pub const EXTENSIONS: [&str; 9] = ["json", "jsonl", "ndjson", "log", "txt", "db", "sqlite", "eval", "chat"];
 /// How many bytes of a file detection looks at.
 const HEAD_BYTES: usize = 64 * 1024;
-/// Line-oriented files are cut into chunks of about this size for parallel parsing.
-pub const CHUNK_BYTES: usize = 16 * 1024 * 1024;
+/// Line-oriented files are cut into chunks of about this size for parallel parsing. What an ingest holds at once is
+/// about 20 times this (a window of chunks per file being read, raw, parsed and as Arrow, the parts queued for the
+/// writer): 4 MiB keeps that near 100 MiB, and a chunk is still thousands of lines (issue 10).
+pub const CHUNK_BYTES: usize = 4 * 1024 * 1024;
 /// A single line longer than this is rejected without being held in memory.
 pub const MAX_LINE_BYTES: usize = 64 * 1024 * 1024;
 /// A one-document file (JSON, SQLite, zip) larger than this is rejected: it would have to be held in memory whole.
@@ -143,7 +145,7 @@ pub fn ingest(paths: &[PathBuf], store: &Store, options: &Options, progress: &dy
     let total: u64 = files.iter().map(|f| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0)).sum();
     progress.begin(files.len(), total);
     let known = store.distinct_strings(crate::schema::Table::Sources.name(), crate::schema::col::SOURCE_HASH)?;
-    let seen = Mutex::new(known);
+    let seen = Seen { hashes: Mutex::new(known), repeated_sizes: repeated_sizes(&files, store)? };
     let stop = AtomicBool::new(false);
     let (sender, receiver) = sync_channel::<writer::Part>(4);
     let manifest = options.manifest.as_ref();
@@ -154,7 +156,7 @@ pub fn ingest(paths: &[PathBuf], store: &Store, options: &Options, progress: &dy
             let source =
                 FileSource { display: path.display().to_string(), format: None, hash: String::new(), framework: None };
             let reason = "the path does not exist or cannot be read; check the spelling and permissions";
-            let _ = sender.send(writer::Part { source, parsed: Parsed::rejected(reason, None, None), last: true });
+            let _ = sender.send(writer::Part::new(source, Parsed::rejected(reason, None, None), true));
         }
         let reports: Vec<FileReport> = files
             .par_iter()
@@ -202,6 +204,39 @@ pub fn ingest(paths: &[PathBuf], store: &Store, options: &Options, progress: &dy
     Ok(summary)
 }
 
+/// The content hashes already in the store or earlier in this batch, and the file sizes that occur more than once
+/// (in this batch or in the store's ledger): only a file of such a size can be a duplicate.
+struct Seen {
+    hashes: Mutex<std::collections::HashSet<String>>,
+    repeated_sizes: std::collections::HashSet<u64>,
+}
+
+impl Seen {
+    /// Record a file's hash; false when it was already seen (the file is a duplicate).
+    fn insert(&self, hash: &str) -> bool {
+        self.hashes.lock().expect("hash set lock").insert(hash.to_string())
+    }
+}
+
+/// File sizes that occur twice among `files` or once among them and once in the store's `sources` ledger.
+fn repeated_sizes(files: &[PathBuf], store: &Store) -> Result<std::collections::HashSet<u64>> {
+    use arrow::array::{Array, Int64Array};
+    let mut counts: std::collections::HashMap<u64, u32> = std::collections::HashMap::new();
+    for file in files {
+        *counts.entry(std::fs::metadata(file).map(|m| m.len()).unwrap_or(0)).or_default() += 1;
+    }
+    for batch in store.read_table(crate::schema::Table::Sources)? {
+        let sizes =
+            batch.column_by_name(crate::schema::col::BYTES).and_then(|c| c.as_any().downcast_ref::<Int64Array>());
+        for size in sizes.into_iter().flat_map(|a| a.iter().flatten()) {
+            if let Some(count) = counts.get_mut(&(size as u64)) {
+                *count += 1;
+            }
+        }
+    }
+    Ok(counts.into_iter().filter(|&(_, n)| n > 1).map(|(size, _)| size).collect())
+}
+
 /// Expand folders recursively (sorted, by known endings); paths that do not exist are returned apart.
 fn discover(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<PathBuf>) {
     let mut files = Vec::new();
@@ -245,7 +280,7 @@ fn has_known_ending(path: &Path) -> bool {
 fn ingest_file(
     path: &Path,
     options: &Options,
-    seen: &Mutex<std::collections::HashSet<String>>,
+    seen: &Seen,
     sender: &mut std::sync::mpsc::SyncSender<writer::Part>,
     progress: &dyn Progress,
 ) -> FileReport {
@@ -272,25 +307,62 @@ impl Meter {
     }
 }
 
-/// Counts the raw bytes read through it (beneath any decompressor).
+/// Counts and hashes the raw bytes read through it (beneath any decompressor), so a file is read once: its content
+/// hash is ready when decoding reaches its end.
 struct Counting<R> {
     inner: R,
     count: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    hash: std::sync::Arc<Mutex<RawHash>>,
 }
 
 impl<R: Read> Read for Counting<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.count.fetch_add(n as u64, Ordering::Relaxed);
+        let mut hash = self.hash.lock().expect("raw hash lock");
+        hash.hasher.update(&buf[..n]);
+        hash.bytes += n as u64;
         Ok(n)
     }
 }
 
-/// Hash, detect, parse and hand one file to the writer; returns its accounting.
+/// The hash of the raw bytes read so far, and how many there were.
+struct RawHash {
+    hasher: xxhash_rust::xxh3::Xxh3,
+    bytes: u64,
+}
+
+/// A file's content hash, taken while it is read.
+struct Hashing {
+    raw: std::sync::Arc<Mutex<RawHash>>,
+    path: PathBuf,
+    /// The file's size when it was opened.
+    size: u64,
+}
+
+impl Hashing {
+    fn new(path: &Path, size: u64) -> Hashing {
+        let raw = RawHash { hasher: xxhash_rust::xxh3::Xxh3::new(), bytes: 0 };
+        Hashing { raw: std::sync::Arc::new(Mutex::new(raw)), path: path.to_path_buf(), size }
+    }
+
+    /// The whole file's hash: from the bytes read when they were all of it, else from reading the file again (a
+    /// read that stopped early, or a decompressor that did not read to the end of its input).
+    fn finish(&self) -> std::io::Result<String> {
+        let raw = self.raw.lock().expect("raw hash lock");
+        if raw.bytes == self.size { Ok(format!("{:032x}", raw.hasher.digest128())) } else { hash_file(&self.path) }
+    }
+}
+
+/// Detect, parse and hand one file to the writer, hashing it as it is read; returns its accounting.
+///
+/// A file is read once: its content hash is taken from the raw bytes as they are decoded. Only a file whose size
+/// occurs twice (in this batch or in the store) can be a duplicate; such a file is hashed first and skipped when
+/// its hash is known, before anything of it is parsed.
 fn read_file(
     path: &Path,
     options: &Options,
-    seen: &Mutex<std::collections::HashSet<String>>,
+    seen: &Seen,
     sender: &mut std::sync::mpsc::SyncSender<writer::Part>,
     meter: &Meter,
     progress: &dyn Progress,
@@ -313,35 +385,54 @@ fn read_file(
         report.rejected = 1;
         let parsed = Parsed::rejected(reason, None, None);
         let source = FileSource { display: display.clone(), format: format.map(str::to_string), hash, framework: None };
-        let _ = sender.send(writer::Part { source, parsed, last: true });
+        let _ = sender.send(writer::Part::new(source, parsed, true));
     };
 
-    let hash = match hash_file(path) {
-        Ok(hash) => hash,
-        Err(e) => {
-            whole_file_reject(&mut report, None, format!("cannot read the file: {e}"), String::new());
-            return report;
+    let hashing = Hashing::new(path, bytes);
+    let mut known = None;
+    if seen.repeated_sizes.contains(&bytes) {
+        match hash_file(path) {
+            Ok(hash) if !seen.insert(&hash) => {
+                report.duplicate = true;
+                return report;
+            }
+            Ok(hash) => known = Some(hash),
+            Err(e) => {
+                whole_file_reject(&mut report, None, format!("cannot read the file: {e}"), String::new());
+                return report;
+            }
         }
-    };
-    if !seen.lock().expect("hash set lock").insert(hash.clone()) {
-        report.duplicate = true;
-        return report;
     }
+    // The file's hash once it has been read (or when reading stopped early, from reading it again).
+    let hash_now = |known: &Option<String>| -> std::io::Result<String> {
+        let hash = match known {
+            Some(hash) => hash.clone(),
+            None => hashing.finish()?,
+        };
+        seen.insert(&hash);
+        Ok(hash)
+    };
+    // A reject before the content is read keeps the file's hash (so re-ingesting it adds nothing), as long as the
+    // file can be read at all.
+    let early_reject = |report: &mut FileReport, reason: String| match hash_now(&known) {
+        Ok(hash) => whole_file_reject(report, None, reason, hash),
+        Err(e) => whole_file_reject(report, None, format!("cannot read the file: {e}"), String::new()),
+    };
 
-    let mut reader = match open_decoded(path, meter.read.clone()) {
+    let mut reader = match open_decoded(path, meter.read.clone(), hashing.raw.clone()) {
         Ok(reader) => reader,
         Err(e) => {
-            whole_file_reject(&mut report, None, e, hash);
+            early_reject(&mut report, e);
             return report;
         }
     };
     let mut head = Vec::with_capacity(HEAD_BYTES);
     if let Err(e) = reader.by_ref().take(HEAD_BYTES as u64).read_to_end(&mut head) {
-        whole_file_reject(&mut report, None, format!("cannot decompress or read the file: {e}"), hash);
+        early_reject(&mut report, format!("cannot decompress or read the file: {e}"));
         return report;
     }
     if head.iter().all(|b| b.is_ascii_whitespace()) {
-        whole_file_reject(&mut report, None, "the file is empty".into(), hash);
+        early_reject(&mut report, "the file is empty".into());
         return report;
     }
     let adapter = match options.format.or_else(|| adapter::detect(path, &head)) {
@@ -353,35 +444,40 @@ fn read_file(
             } else {
                 "unknown format: no adapter recognizes the content; name the format with `--format` (see `tvp formats`)"
             };
-            whole_file_reject(&mut report, None, reason.into(), hash);
+            early_reject(&mut report, reason.into());
             return report;
         }
     };
     report.format = Some(adapter.name().to_string());
     let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-    let default_run_id = format!("{}-{}", stem.trim_end_matches(".json").trim_end_matches(".jsonl"), &hash[..8]);
-    let source = FileSource {
+    let stem = stem.trim_end_matches(".json").trim_end_matches(".jsonl").to_string();
+    let mut source = FileSource {
         display: display.clone(),
         format: Some(adapter.name().to_string()),
-        hash,
+        hash: String::new(),
         framework: Some(adapter.framework().to_string()),
     };
     let full = std::io::Cursor::new(head).chain(reader);
 
     if adapter.line_oriented() {
-        let stream = Stream { path, display: &display, default_run_id: &default_run_id, adapter, source: &source };
-        stream_chunks(full, &stream, &mut report, sender, options.strict, &|| meter.tick(progress));
+        let hash = |known: &Option<String>| hash_now(known).unwrap_or_default();
+        let chunk_bytes = CHUNK_BYTES;
+        let stream = Stream { path, display: &display, stem: &stem, adapter, source, known, hash: &hash, chunk_bytes };
+        stream_chunks(full, stream, &mut report, sender, options.strict, &|| meter.tick(progress));
     } else if bytes > MAX_DOCUMENT_BYTES {
         let reason = format!(
             "the file is {bytes} bytes, more than a one-document {} file may be ({MAX_DOCUMENT_BYTES} bytes)",
             adapter.name()
         );
-        whole_file_reject(&mut report, Some(adapter.name()), reason, source.hash.clone());
+        whole_file_reject(&mut report, Some(adapter.name()), reason, hash_now(&known).unwrap_or_default());
     } else {
         let mut data = Vec::new();
         let mut full = full;
-        let parsed = match full.read_to_end(&mut data) {
+        let read = full.read_to_end(&mut data);
+        source.hash = hash_now(&known).unwrap_or_default();
+        let parsed = match read {
             Ok(_) => {
+                let default_run_id = format!("{stem}-{}", source.hash.get(..8).unwrap_or_default());
                 let input = Input {
                     path,
                     display: &display,
@@ -399,7 +495,7 @@ fn read_file(
         report.read = parsed.read;
         report.ingested = parsed.ingested;
         report.rejected = parsed.rejects.len() as u64;
-        let _ = sender.send(writer::Part { source, parsed, last: true });
+        let _ = sender.send(writer::Part::new(source, parsed, true));
     }
     report
 }
@@ -408,24 +504,37 @@ fn read_file(
 struct Stream<'a> {
     path: &'a Path,
     display: &'a str,
-    default_run_id: &'a str,
+    /// The file name without its endings, for the default run id.
+    stem: &'a str,
     adapter: &'a dyn Adapter,
-    source: &'a FileSource,
+    /// The file; its hash is filled in once known.
+    source: FileSource,
+    /// The hash when the file was hashed before reading.
+    known: Option<String>,
+    /// The whole file's hash, once it has been read to the end (or reading stopped).
+    hash: &'a dyn Fn(&Option<String>) -> String,
+    /// `CHUNK_BYTES`, smaller in tests.
+    chunk_bytes: usize,
 }
 
 /// Read a line-oriented file in newline-aligned chunks, parse a window of chunks in parallel, send them in order;
 /// `tick` is called after each chunk read.
+///
+/// The file's hash is known when its first window holds the whole file (it was hashed as it was read); a longer file
+/// is sent while it is read, and its hash goes with its last part. The default run id of a streamed file (no
+/// line-oriented format uses one) is then made from its first chunk's hash instead of the whole file's.
 fn stream_chunks(
     mut reader: impl Read,
-    stream: &Stream,
+    stream: Stream,
     report: &mut FileReport,
     sender: &mut std::sync::mpsc::SyncSender<writer::Part>,
     strict: bool,
     tick: &dyn Fn(),
 ) {
-    let Stream { path, display, default_run_id, adapter, source } = *stream;
+    let Stream { path, display, stem, adapter, mut source, known, hash, chunk_bytes } = stream;
     let window = rayon::current_num_threads().max(1) * 2;
-    let mut chunker = Chunker::new();
+    let mut chunker = Chunker::new(chunk_bytes);
+    let mut default_run_id = None;
     loop {
         let mut batch = Vec::with_capacity(window);
         while batch.len() < window {
@@ -442,10 +551,25 @@ fn stream_chunks(
                 }
             }
         }
+        let finished = chunker.done;
+        if finished {
+            source.hash = hash(&known);
+        }
         if batch.is_empty() {
+            // The file ended at a window's boundary: its last part is empty.
+            let _ = sender.send(writer::Part::new(source.clone(), Parsed::default(), true));
             break;
         }
-        let parts: Vec<Parsed> = batch
+        let default_run_id: &str = default_run_id.get_or_insert_with(|| {
+            let hash = match (&known, finished) {
+                (Some(hash), _) => hash.clone(),
+                (None, true) => source.hash.clone(),
+                (None, false) => format!("{:016x}", xxhash_rust::xxh3::xxh3_64(&batch[0].bytes)),
+            };
+            format!("{stem}-{}", hash.get(..8).unwrap_or_default())
+        });
+        // Parsed and turned into Arrow batches in parallel; sent in order.
+        let parts: Vec<writer::Part> = batch
             .par_iter()
             .map(|chunk| match &chunk.skipped {
                 Some(reason) => {
@@ -460,20 +584,22 @@ fn stream_chunks(
                     default_run_id,
                 }),
             })
+            .map(|parsed| writer::Part::new(source.clone(), parsed, false))
             .collect();
-        let finished = chunker.done;
+        drop(batch);
         let count = parts.len();
-        for (n, parsed) in parts.into_iter().enumerate() {
-            report.read += parsed.read;
-            report.ingested += parsed.ingested;
-            report.rejected += parsed.rejects.len() as u64;
-            let last = finished && n + 1 == count;
-            let _ = sender.send(writer::Part { source: source.clone(), parsed, last });
+        for (n, mut part) in parts.into_iter().enumerate() {
+            report.read += part.parsed.read;
+            report.ingested += part.parsed.ingested;
+            report.rejected += part.parsed.rejects.len() as u64;
+            part.last = finished && n + 1 == count;
+            let _ = sender.send(part);
         }
         if finished || (strict && report.rejected > 0) {
             if !finished {
                 // Tell the writer the file ends here.
-                let _ = sender.send(writer::Part { source: source.clone(), parsed: Parsed::default(), last: true });
+                source.hash = hash(&known);
+                let _ = sender.send(writer::Part::new(source.clone(), Parsed::default(), true));
             }
             break;
         }
@@ -496,6 +622,8 @@ impl Chunk {
 
 /// Cuts a stream into chunks that end at a newline, with the line number and offset each starts at.
 struct Chunker {
+    /// The size of a chunk (`CHUNK_BYTES`; smaller in tests).
+    size: usize,
     carry: Vec<u8>,
     line: u64,
     offset: u64,
@@ -503,8 +631,8 @@ struct Chunker {
 }
 
 impl Chunker {
-    fn new() -> Chunker {
-        Chunker { carry: Vec::new(), line: 1, offset: 0, done: false }
+    fn new(size: usize) -> Chunker {
+        Chunker { size, carry: Vec::new(), line: 1, offset: 0, done: false }
     }
 
     fn next_chunk(&mut self, reader: &mut impl Read) -> std::io::Result<Option<Chunk>> {
@@ -514,7 +642,7 @@ impl Chunker {
         let mut buf = std::mem::take(&mut self.carry);
         let start = buf.len();
         // A carried-over long line grows the buffer by a chunk at a time until its end is found.
-        buf.resize(if start < CHUNK_BYTES { CHUNK_BYTES } else { start + CHUNK_BYTES }, 0);
+        buf.resize(if start < self.size { self.size } else { start + self.size }, 0);
         let mut filled = start;
         // Fill the buffer; stop at end of input.
         while filled < buf.len() {
@@ -658,9 +786,10 @@ fn hash_file(path: &Path) -> std::io::Result<String> {
 fn open_decoded(
     path: &Path,
     count: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    hash: std::sync::Arc<Mutex<RawHash>>,
 ) -> std::result::Result<Box<dyn Read + Send>, String> {
     let file = std::fs::File::open(path).map_err(|e| format!("cannot open the file: {e}"))?;
-    let mut file = Counting { inner: file, count };
+    let mut file = Counting { inner: file, count, hash };
     let mut magic = [0u8; 4];
     let n = file.read(&mut magic).map_err(|e| format!("cannot read the file: {e}"))?;
     let file = std::io::Cursor::new(magic[..n].to_vec()).chain(file);
@@ -687,7 +816,7 @@ mod tests {
     fn chunker_cuts_at_newlines_and_counts_lines() {
         let text: String = (0..100_000).map(|i| format!("{{\"n\":{i}}}\n")).collect();
         let mut reader = std::io::Cursor::new(text.as_bytes().to_vec());
-        let mut chunker = Chunker::new();
+        let mut chunker = Chunker::new(CHUNK_BYTES);
         let mut lines = 0;
         let mut next_line = 1;
         let mut next_offset = 0;
@@ -702,6 +831,75 @@ mod tests {
         }
         assert_eq!(lines, 100_000);
         assert_eq!(next_offset, text.len() as u64);
+    }
+
+    /// Issue 10: a file longer than a window is sent while it is read and hashed on the way; its hash arrives with
+    /// its last part and is the same as hashing the file apart, so runs and the ledger carry it as before.
+    #[test]
+    fn a_streamed_file_is_hashed_once_as_it_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.jsonl");
+        let lines: String = (0..3000)
+            .map(|i| format!("{{\"run_id\": \"r{}\", \"sender\": \"a\", \"content\": \"message {i}\"}}\n", i % 7))
+            .collect();
+        std::fs::write(&path, &lines).unwrap();
+        let size = lines.len() as u64;
+        let hashing = Hashing::new(&path, size);
+        let reader = open_decoded(&path, Default::default(), hashing.raw.clone()).unwrap();
+        let source = FileSource {
+            display: path.display().to_string(),
+            format: Some("jsonl".into()),
+            hash: String::new(),
+            framework: Some("generic".into()),
+        };
+        let hash = |_: &Option<String>| hashing.finish().unwrap();
+        let stream = Stream {
+            path: &path,
+            display: &source.display.clone(),
+            stem: "big",
+            adapter: &generic_jsonl::GenericJsonl,
+            source,
+            known: None,
+            hash: &hash,
+            // A few KiB per chunk: dozens of windows.
+            chunk_bytes: 4096,
+        };
+        let (sender, receiver) = sync_channel(1024);
+        let mut sender = sender;
+        let mut report = FileReport {
+            file: String::new(),
+            format: None,
+            bytes: size,
+            read: 0,
+            ingested: 0,
+            rejected: 0,
+            runs: 0,
+            messages: 0,
+            duplicate: false,
+        };
+        stream_chunks(reader, stream, &mut report, &mut sender, false, &|| {});
+        drop(sender);
+        let parts: Vec<writer::Part> = receiver.iter().collect();
+        assert!(parts.len() > 8, "{} parts", parts.len());
+        let expected = hash_file(&path).unwrap();
+        let (last, before) = parts.split_last().unwrap();
+        assert!(last.last && last.source.hash == expected);
+        assert!(before.iter().all(|p| !p.last && (p.source.hash.is_empty() || p.source.hash == expected)));
+        assert!(before[0].source.hash.is_empty(), "the first window is sent before the file is read to its end");
+        assert_eq!(hashing.raw.lock().unwrap().bytes, size, "the file was read once, through the hasher");
+        assert_eq!((report.read, report.ingested, report.rejected), (3000, 3000, 0));
+
+        // The writer gives every run of the file the hash that came last.
+        let store = Store::create(&dir.path().join("store")).unwrap();
+        let (sender, receiver) = sync_channel(1024);
+        for part in parts {
+            sender.send(part).unwrap();
+        }
+        drop(sender);
+        Writer::new(&store, None).run(receiver).unwrap();
+        let hashes = store.distinct_strings("runs", crate::schema::col::SOURCE_HASH).unwrap();
+        assert_eq!(hashes, [expected.clone()].into());
+        assert_eq!(store.distinct_strings("sources", crate::schema::col::SOURCE_HASH).unwrap(), [expected].into());
     }
 
     #[test]
