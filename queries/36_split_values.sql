@@ -1,5 +1,5 @@
 -- split_values: a value spread over several outward messages to the same audience, each message carrying one
--- piece of it as a whole token (two or more characters), in order, with no other piece-carrying message to that
+-- piece of it as a whole token (two or more characters, with a digit), in order, with no other piece-carrying message to that
 -- audience in between: an exposure at the message that completes it (match_kind 'split'). Only values with a digit
 -- (codes, numbers, keys) are followed. Pieces sent to different recipients do not add up unless
 -- label_settings.split_across_recipients is set (`tvp label --split-across-recipients`, for recipients that share

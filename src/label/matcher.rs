@@ -245,11 +245,11 @@ impl Matcher {
             return false;
         }
         if views::needs_folding(text) {
-            return tokens(text).iter().any(|t| self.split_pieces.contains(&t.0));
+            return tokens(text).iter().any(|t| is_piece_token(&t.0) && self.split_pieces.contains(&t.0));
         }
         let mut buffer = String::new();
         text.split(|c: char| !c.is_ascii_alphanumeric()).any(|token| {
-            token.len() >= MIN_PIECE && {
+            token.len() >= MIN_PIECE && token.bytes().any(|b| b.is_ascii_digit()) && {
                 buffer.clear();
                 buffer.extend(token.chars().map(|c| c.to_ascii_lowercase()));
                 self.split_pieces.contains(&buffer)
@@ -258,7 +258,7 @@ impl Matcher {
     }
 
     /// Values split over successive messages (in order; one piece per message, each a whole token of at least two
-    /// characters; no message without a piece in between): for each, the item, the index of the message that
+    /// characters with a digit; no message without a piece in between): for each, the item, the index of the message that
     /// completes it and the byte span of the last piece in that message. `texts` are one audience's messages with
     /// a piece, in turn order.
     pub fn find_split(&self, texts: &[&str]) -> Vec<(usize, usize, usize, usize)> {
@@ -270,7 +270,7 @@ impl Matcher {
             for (index, message) in tokens.iter().enumerate() {
                 let mut next = Vec::new();
                 for (token, start, end) in message {
-                    if token.len() < MIN_PIECE || token.len() >= form.len() {
+                    if !is_piece_token(token) || token.len() >= form.len() {
                         continue;
                     }
                     for &pos in &reached {
@@ -424,6 +424,12 @@ fn automaton(patterns: &[String], case_insensitive: bool, reuse: Reuse) -> Optio
 
 /// Pieces of a split value are at least this many characters.
 const MIN_PIECE: usize = 2;
+
+/// A piece of a split value is a whole token of two or more characters with a digit: split codes are told in
+/// digits, and words of ordinary language would make every phrase a candidate.
+fn is_piece_token(token: &str) -> bool {
+    token.len() >= MIN_PIECE && token.bytes().any(|b| b.is_ascii_digit())
+}
 
 /// The maximal alphanumeric runs of a text, folded (lower case, NFKC), with their byte spans in the text.
 fn tokens(text: &str) -> Vec<(String, usize, usize)> {

@@ -111,7 +111,20 @@ fn decode(token: &str) -> Option<(&'static str, String)> {
     {
         return Some(("hex", d));
     }
+    if !looks_base64(token) {
+        return None;
+    }
     base64_decode(token).filter(|d| printable(d)).map(|d| ("base64", d))
+}
+
+/// Base64 of text is mixed-case: a token with padding, `+` or `/`, or with two capitals and a lower-case letter or a
+/// digit. Plain words, capitalized words and snake_case names (the bulk of a transcript's long tokens) are not tried.
+fn looks_base64(token: &str) -> bool {
+    if token.contains(['=', '+', '/']) {
+        return true;
+    }
+    let upper = token.bytes().filter(u8::is_ascii_uppercase).count();
+    upper >= 2 && token.bytes().any(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
 }
 
 /// Mostly printable text: valid UTF-8 (checked by the caller's `String`), no control characters but whitespace,
