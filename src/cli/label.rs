@@ -32,7 +32,8 @@ pub struct LabelArgs {
     #[arg(long)]
     truth: Option<PathBuf>,
     /// Label the runs in N partitions (by a hash of the run id), one at a time, so memory holds one partition;
-    /// default: one partition per 160 MiB of message and ground-truth data
+    /// default: one partition per 16 MiB of message and ground-truth data (uncompressed), which keeps the peak
+    /// memory under 500 MiB
     #[arg(long, value_name = "N")]
     partitions: Option<usize>,
     /// Which views the matcher runs: `all` (also decoded tokens: base64, hex, percent-encoding, `\u` escapes,
