@@ -560,14 +560,10 @@ fn validate_scenario(file: &str, s: &Scenario, errors: &mut Vec<CatalogError>) {
                 }
             }
         }
-        if let (Some(partial), Some(value)) = (item.partial, item.values.first()) {
-            let chars = value.chars().filter(|c| c.is_alphanumeric()).count() as u32;
-            if partial < 2 || partial >= chars {
-                error(
-                    format!("items[{i}].partial"),
-                    format!("must be at least 2 and less than the value's {chars} letters and digits, not {partial}"),
-                );
-            }
+        if let (Some(partial), Some(value)) = (item.partial, item.values.first())
+            && let Some(problem) = crate::label::matcher::partial_problem(partial, value)
+        {
+            error(format!("items[{i}].partial"), problem);
         }
         for (n, pattern) in item.patterns.iter().enumerate() {
             if pattern.trim().is_empty() {

@@ -240,11 +240,10 @@ impl Policy {
                     problem(format!("items[{i}].patterns[{n}]"), "is empty");
                 }
             }
-            if let (Some(partial), Some(value)) = (item.partial, item.values.first()) {
-                let chars = value.chars().filter(|c| c.is_alphanumeric()).count() as u32;
-                if partial < 2 || partial >= chars {
-                    problem(format!("items[{i}].partial"), &format!("must be at least 2 and less than {chars}"));
-                }
+            if let (Some(partial), Some(value)) = (item.partial, item.values.first())
+                && let Some(message) = crate::label::matcher::partial_problem(partial, value)
+            {
+                problem(format!("items[{i}].partial"), &message);
             }
         }
         for (i, rule) in self.learn.iter().enumerate() {

@@ -77,7 +77,7 @@ pub struct Options {
 }
 
 /// What happened to one input file.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct FileReport {
     pub file: String,
     pub format: Option<String>,
@@ -179,17 +179,7 @@ pub fn ingest(paths: &[PathBuf], store: &Store, options: &Options, progress: &dy
     let mut summary = Summary::default();
     for path in missing {
         // Not found or unreadable: one rejected record (already sent to the writer).
-        let report = FileReport {
-            file: path.display().to_string(),
-            format: None,
-            bytes: 0,
-            read: 1,
-            ingested: 0,
-            rejected: 1,
-            runs: 0,
-            messages: 0,
-            duplicate: false,
-        };
+        let report = FileReport { file: path.display().to_string(), read: 1, rejected: 1, ..FileReport::default() };
         summary.add(report);
     }
     for mut report in reports {
@@ -369,17 +359,7 @@ fn read_file(
 ) -> FileReport {
     let display = path.display().to_string();
     let bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-    let mut report = FileReport {
-        file: display.clone(),
-        format: None,
-        bytes,
-        read: 0,
-        ingested: 0,
-        rejected: 0,
-        runs: 0,
-        messages: 0,
-        duplicate: false,
-    };
+    let mut report = FileReport { file: display.clone(), bytes, ..FileReport::default() };
     let whole_file_reject = |report: &mut FileReport, format: Option<&str>, reason: String, hash: String| {
         report.read = 1;
         report.rejected = 1;
@@ -866,17 +846,7 @@ mod tests {
         };
         let (sender, receiver) = sync_channel(1024);
         let mut sender = sender;
-        let mut report = FileReport {
-            file: String::new(),
-            format: None,
-            bytes: size,
-            read: 0,
-            ingested: 0,
-            rejected: 0,
-            runs: 0,
-            messages: 0,
-            duplicate: false,
-        };
+        let mut report = FileReport { bytes: size, ..FileReport::default() };
         stream_chunks(reader, stream, &mut report, &mut sender, false, &|| {});
         drop(sender);
         let parts: Vec<writer::Part> = receiver.iter().collect();

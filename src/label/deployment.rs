@@ -156,7 +156,7 @@ async fn learned(ctx: &SessionContext, policy: &Policy, covered: &HashSet<String
     let sql = "SELECT run_id, turn, kind, tool_name, sender, recipients, content FROM messages \
                WHERE kind IN ('tool_result', 'system') ORDER BY run_id, turn";
     let mut rows = Vec::new();
-    let mut seen: HashMap<(String, String), ()> = HashMap::new();
+    let mut seen: HashSet<(String, String)> = HashSet::new();
     let prompts: Vec<Option<regex::Regex>> =
         policy.learn.iter().map(|l| l.system_prompt.as_ref().and_then(|p| regex::Regex::new(p).ok())).collect();
     for batch in query(ctx, sql).await? {
@@ -203,7 +203,7 @@ async fn learned(ctx: &SessionContext, policy: &Policy, covered: &HashSet<String
                 for (value, field) in values {
                     let value = value.trim().to_string();
                     if value.chars().count() < super::matcher::MIN_FORM_CHARS
-                        || seen.insert((run_id.to_string(), value.to_lowercase()), ()).is_some()
+                        || !seen.insert((run_id.to_string(), value.to_lowercase()))
                     {
                         continue;
                     }

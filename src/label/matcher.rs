@@ -425,6 +425,16 @@ fn automaton(patterns: &[String], case_insensitive: bool, reuse: Reuse) -> Optio
 /// Pieces of a split value are at least this many characters.
 const MIN_PIECE: usize = 2;
 
+/// What is wrong with an item's opt-in `partial` (characters of its value in a row that count), if anything: it
+/// must be at least a piece's length and shorter than the value's letters and digits. The catalog and the policy
+/// check it alike.
+pub fn partial_problem(partial: u32, value: &str) -> Option<String> {
+    let chars = value.chars().filter(|c| c.is_alphanumeric()).count() as u32;
+    (partial < MIN_PIECE as u32 || partial >= chars).then(|| {
+        format!("must be at least {MIN_PIECE} and less than the value's {chars} letters and digits, not {partial}")
+    })
+}
+
 /// A piece of a split value is a whole token of two or more characters with a digit: split codes are told in
 /// digits, and words of ordinary language would make every phrase a candidate.
 fn is_piece_token(token: &str) -> bool {
