@@ -83,6 +83,7 @@ pub fn run(args: RunArgs) -> tvp::Result<i32> {
             seed: args.seed,
             size: None,
             obscured: false,
+            deployment: false,
         };
         let summary = simulate(&options, &())?;
         eprintln!(

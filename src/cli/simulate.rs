@@ -30,7 +30,7 @@ pub struct SimulateArgs {
     /// Trust levels τ in [0, 1]
     #[arg(long, value_delimiter = ',', default_value = "0.1,0.5,0.9")]
     pub trust: Vec<f64>,
-    /// Chains per (system, scenario, τ)
+    /// Chains per (system, scenario, τ); with --deployment, runs in all
     #[arg(long, default_value_t = 10)]
     pub chains: u32,
     /// `native` (each system's framework), `mixed` (every format in turn), or format names (see `tvp formats`)
@@ -46,6 +46,11 @@ pub struct SimulateArgs {
     /// digits and letters, ROT13, reversed), to measure the labeler's decoded views
     #[arg(long)]
     pub obscured: bool,
+    /// Simulate a deployment instead of the catalog's chains: --chains customer-support runs (no trust level, no
+    /// scenario) in which an assistant reads a customer record through a tool and passes some values on, to the
+    /// customer or to other tools; writes the secrets policy to label them with as policy.toml, and truth.jsonl
+    #[arg(long, conflicts_with_all = ["catalog", "systems", "system", "scenario", "obscured"])]
+    pub deployment: bool,
     /// Print the summary as JSON
     #[arg(long)]
     pub json: bool,
@@ -91,6 +96,7 @@ pub fn options(args: &SimulateArgs) -> tvp::Result<Options> {
         seed: args.seed,
         size: args.size,
         obscured: args.obscured,
+        deployment: args.deployment,
     })
 }
 
@@ -126,6 +132,9 @@ pub fn run(args: SimulateArgs) -> tvp::Result<i32> {
         );
         println!("manifest: {}  truth: {}  (synthetic data)", summary.manifest.display(), summary.truth.display());
         println!("next: tvp ingest {} --manifest {} --store STORE", options.out.display(), summary.manifest.display());
+        if let Some(policy) = &summary.policy {
+            println!("then: tvp label --store STORE --policy {} --truth {}", policy.display(), summary.truth.display());
+        }
     }
     Ok(0)
 }

@@ -1,7 +1,8 @@
 //! Accuracy of the labels against a ground-truth file (the simulator's `truth.jsonl`, or any JSONL of the same
 //! shape): chain-level precision and recall of over-exposure, over-authorization and task success, item-level
 //! recall per match form, and where every label without a truth counterpart landed (a decoy, a near miss, a secret
-//! in private reasoning, a seeker repeating a value, or elsewhere).
+//! in private reasoning, a seeker repeating a value, or elsewhere; in a simulated deployment also a flow the policy
+//! allows or the customer repeating a value of their own).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::BufRead;
@@ -32,6 +33,10 @@ struct TruthChain {
     exposures: Vec<TruthExposure>,
     #[serde(default)]
     traps: Vec<TruthTrap>,
+    /// A simulated deployment's run: its exposures and traps name policy kinds (`item_kind`), since the ids of
+    /// learned items depend on the turn they were read in.
+    #[serde(default)]
+    deployment: bool,
 }
 
 #[derive(Deserialize)]
@@ -183,21 +188,21 @@ pub async fn evaluate(store: &Store, truth: &Path) -> Result<Accuracy> {
             scope = label_scope.value(i).to_string();
         }
     }
+    // Each labeled exposure as (turn, item, match kind), the item named as its truth chain names it.
     let mut labeled: HashMap<usize, Vec<(i32, String, String)>> = HashMap::new();
-    for batch in query(&ctx, "SELECT run_id, turn, item_id, match_kind FROM exposures").await? {
-        let (run, turn, item, kind) = (
+    let sql = "SELECT run_id, turn, item_id, item_kind, match_kind FROM exposures";
+    for batch in query(&ctx, sql).await? {
+        let (run, turn, item, item_kind, kind) = (
             named(&batch, "run_id")?.as_string::<i32>(),
             named(&batch, "turn")?.as_primitive::<Int32Type>(),
             named(&batch, "item_id")?.as_string::<i32>(),
+            named(&batch, "item_kind")?.as_string::<i32>(),
             named(&batch, "match_kind")?.as_string::<i32>(),
         );
         for i in 0..batch.num_rows() {
             if let Some(&chain) = run_to_chain.get(run.value(i)) {
-                labeled.entry(chain).or_default().push((
-                    turn.value(i),
-                    item.value(i).to_string(),
-                    kind.value(i).to_string(),
-                ));
+                let name = if chains[chain].deployment { item_kind.value(i) } else { item.value(i) };
+                labeled.entry(chain).or_default().push((turn.value(i), name.to_string(), kind.value(i).to_string()));
             }
         }
     }

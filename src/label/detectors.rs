@@ -188,7 +188,8 @@ fn digits(value: &str) -> Vec<u32> {
     value.chars().filter_map(|c| c.to_digit(10)).collect()
 }
 
-fn luhn(digits: &[u32]) -> bool {
+/// Whether the digits pass the Luhn check (payment card numbers).
+pub fn luhn(digits: &[u32]) -> bool {
     let sum: u32 = digits
         .iter()
         .rev()

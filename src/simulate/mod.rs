@@ -7,6 +7,7 @@
 //! byte-identical for the same arguments whatever the thread count. Everything written is marked synthetic.
 
 pub mod chain;
+pub mod deployment;
 pub mod dialogue;
 pub mod formats;
 pub mod profile;
@@ -20,6 +21,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use serde::Serialize;
 
+use self::chain::Chain;
 use self::dialogue::{ChainTruth, Setup};
 use self::profile::{Profiles, System};
 use self::rng::Rng;
@@ -64,9 +66,9 @@ impl FormatChoice {
         }
     }
 
-    fn pick(&self, system: &System, index: u64) -> &'static str {
+    fn pick(&self, framework: &str, index: u64) -> &'static str {
         match self {
-            FormatChoice::Native => formats::native(&system.framework),
+            FormatChoice::Native => formats::native(framework),
             FormatChoice::Mixed => {
                 let all = formats::names();
                 all[(index % all.len() as u64) as usize]
@@ -98,6 +100,10 @@ pub struct Options {
     /// Also disclose values obscured: base64 (nested too), hex, percent-encoded, `\u`-escaped, full-width, ROT13,
     /// reversed (the truth's form names the transform chain, as the labeler's match kind does).
     pub obscured: bool,
+    /// Simulate a deployment instead of the catalog's chains: `chains` runs with no trust level and no scenario in
+    /// which an assistant reads a customer record through a tool and passes values on (see [`deployment`]), and
+    /// the policy to label them with, written as `policy.toml`.
+    pub deployment: bool,
 }
 
 /// What a simulation wrote.
@@ -109,6 +115,9 @@ pub struct Summary {
     pub formats: Vec<String>,
     pub manifest: PathBuf,
     pub truth: PathBuf,
+    /// The secrets policy of a simulated deployment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policy: Option<PathBuf>,
     pub over_exposed: u64,
 }
 
@@ -122,9 +131,10 @@ impl Progress for () {}
 #[derive(Serialize)]
 struct TruthLine<'a> {
     run_id: &'a str,
-    system: String,
+    system: &'a str,
     scenario_id: &'a str,
-    trust: f64,
+    /// None for a simulated deployment.
+    trust: Option<f64>,
     backend: &'a str,
     framework: &'a str,
     defense: &'a str,
@@ -134,14 +144,39 @@ struct TruthLine<'a> {
     /// The chain's own file, for formats that cannot record its run id (empty when it shares a file).
     path: &'a str,
     synthetic: bool,
+    /// A deployment run: its exposures and traps name policy kinds, not catalog items.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    deployment: bool,
     #[serde(flatten)]
     truth: &'a ChainTruth,
+}
+
+/// One generated chain, its truth, the system it stands for and the format it is written in.
+struct Generated {
+    chain: Chain,
+    truth: ChainTruth,
+    system: String,
+    format: &'static str,
 }
 
 /// Chains generated and encoded per parallel batch.
 const BATCH: usize = 2048;
 
 pub fn simulate(options: &Options, progress: &dyn Progress) -> Result<Summary> {
+    if options.deployment {
+        if options.chains == 0 && options.size.is_none() {
+            return Err(Error::Usage("--chains must be at least 1 (or give --size)".into()));
+        }
+        let summary = write_corpus(options, options.chains as u64, progress, &|index| {
+            let seed = Rng::derive(options.seed, &[index]).next_u64() >> 11;
+            let (chain, truth) = deployment::play(format!("dep{}-{index:07}", options.seed), index, seed);
+            let format = options.format.pick(deployment::NAME, index);
+            Generated { chain, truth, system: deployment::NAME.into(), format }
+        })?;
+        let policy = options.out.join("policy.toml");
+        fs::write(&policy, deployment::POLICY).map_err(|source| Error::Write { path: policy.clone(), source })?;
+        return Ok(Summary { policy: Some(policy), ..summary });
+    }
     let systems: Vec<System> = if options.systems.is_empty() {
         options.profiles.systems.clone()
     } else {
@@ -167,15 +202,43 @@ pub fn simulate(options: &Options, progress: &dyn Progress) -> Result<Summary> {
     if options.chains == 0 && options.size.is_none() {
         return Err(Error::Usage("--chains must be at least 1 (or give --size)".into()));
     }
-    fs::create_dir_all(&options.out).map_err(|source| Error::Write { path: options.out.clone(), source })?;
-
     let paraphrases = Paraphrases::embedded();
     let cells: Vec<(&System, &Scenario, f64)> = systems
         .iter()
         .flat_map(|system| scenarios.iter().flat_map(move |s| options.trust.iter().map(move |&t| (system, *s, t))))
         .collect();
     let cell_count = cells.len() as u64;
+    write_corpus(options, options.chains as u64 * cell_count, progress, &|index| {
+        let (system, scenario, tau) = cells[(index % cell_count) as usize];
+        let repetition = (index / cell_count) as u32;
+        let seed = chain_seed(options.seed, &scenario.id, tau, repetition);
+        let setup = Setup {
+            scenario,
+            system,
+            tau,
+            offset: options.profiles.offset(&scenario.id),
+            seed,
+            repetition,
+            index,
+            run_id: format!("sim{}-{index:07}", options.seed),
+            paraphrases: &paraphrases,
+            obscured: options.obscured,
+        };
+        let (chain, truth) = dialogue::play(&setup);
+        let format = options.format.pick(&system.framework, index);
+        Generated { chain, truth, system: system.name(), format }
+    })
+}
 
+/// Generate chains `0, 1, ...` with `generate` (at least `min_chains`, more until `options.size` is reached),
+/// encode them in parallel batches and write them in order, with the manifest and the truth file.
+fn write_corpus(
+    options: &Options,
+    min_chains: u64,
+    progress: &dyn Progress,
+    generate: &(dyn Fn(u64) -> Generated + Sync),
+) -> Result<Summary> {
+    fs::create_dir_all(&options.out).map_err(|source| Error::Write { path: options.out.clone(), source })?;
     let manifest_path = options.out.join("manifest.csv");
     let truth_path = options.out.join("truth.jsonl");
     let mut manifest = create(&manifest_path)?;
@@ -184,7 +247,6 @@ pub fn simulate(options: &Options, progress: &dyn Progress) -> Result<Summary> {
         .map_err(|source| Error::Write { path: manifest_path.clone(), source })?;
     let mut sink = formats::Sink::new(&options.out)?;
 
-    let min_chains = options.chains as u64 * cell_count;
     let mut summary = Summary {
         chains: 0,
         bytes: 0,
@@ -192,6 +254,7 @@ pub fn simulate(options: &Options, progress: &dyn Progress) -> Result<Summary> {
         formats: Vec::new(),
         manifest: manifest_path.clone(),
         truth: truth_path.clone(),
+        policy: None,
         over_exposed: 0,
     };
     let mut next: u64 = 0;
@@ -204,27 +267,11 @@ pub fn simulate(options: &Options, progress: &dyn Progress) -> Result<Summary> {
         let generated: Vec<_> = (next..batch_end)
             .into_par_iter()
             .map(|index| {
-                let (system, scenario, tau) = cells[(index % cell_count) as usize];
-                let repetition = (index / cell_count) as u32;
-                let seed = chain_seed(options.seed, &scenario.id, tau, repetition);
-                let setup = Setup {
-                    scenario,
-                    system,
-                    tau,
-                    offset: options.profiles.offset(&scenario.id),
-                    seed,
-                    repetition,
-                    index,
-                    run_id: format!("sim{}-{index:07}", options.seed),
-                    paraphrases: &paraphrases,
-                    obscured: options.obscured,
-                };
-                let (chain, truth) = dialogue::play(&setup);
-                let format = options.format.pick(system, index);
-                formats::encode(format, &chain).map(|encoded| (chain, truth, format, system, encoded))
+                let g = generate(index);
+                formats::encode(g.format, &g.chain).map(|encoded| (g, encoded))
             })
             .collect::<Result<_>>()?;
-        for (chain, truth, format, system, encoded) in generated {
+        for (Generated { chain, truth, system, format }, encoded) in generated {
             // Some formats have no place for a run id (ingest derives one from the file): the chain's own file
             // identifies it there.
             let path = encoded
@@ -237,17 +284,21 @@ pub fn simulate(options: &Options, progress: &dyn Progress) -> Result<Summary> {
                 .unwrap_or_default();
             summary.bytes += sink.put(encoded)?;
             let m = &chain.meta;
-            writeln!(
-                manifest,
-                "{},{},{},{},{},{},{},{},{},true",
-                chain.run_id, path, m.trust, m.backend, m.framework, m.defense, m.scenario_id, m.seed, m.repetition
-            )
-            .map_err(|source| Error::Write { path: manifest_path.clone(), source })?;
+            // A deployment has no trust level, defense, scenario or repetition: the manifest leaves them empty.
+            let line = if options.deployment {
+                format!("{},{path},,{},{},,,{},,true", chain.run_id, m.backend, m.framework, m.seed)
+            } else {
+                format!(
+                    "{},{},{},{},{},{},{},{},{},true",
+                    chain.run_id, path, m.trust, m.backend, m.framework, m.defense, m.scenario_id, m.seed, m.repetition
+                )
+            };
+            writeln!(manifest, "{line}").map_err(|source| Error::Write { path: manifest_path.clone(), source })?;
             let line = TruthLine {
                 run_id: &chain.run_id,
-                system: system.name(),
+                system: &system,
                 scenario_id: &m.scenario_id,
-                trust: m.trust,
+                trust: (!options.deployment).then_some(m.trust),
                 backend: &m.backend,
                 framework: &m.framework,
                 defense: &m.defense,
@@ -256,6 +307,7 @@ pub fn simulate(options: &Options, progress: &dyn Progress) -> Result<Summary> {
                 format,
                 path: &path,
                 synthetic: true,
+                deployment: options.deployment,
                 truth: &truth,
             };
             serde_json::to_writer(&mut truth_file, &line).map_err(|e| Error::Internal(e.to_string()))?;

@@ -116,7 +116,8 @@ fn every_format_is_written_and_read_back_by_ingest_with_no_rejects() {
     assert_eq!(seeds, expected);
 }
 
-/// Simulate, ingest with the manifest, label with `--truth`; the accuracy object of the JSON summary.
+/// Simulate, ingest with the manifest, label with `--truth` (and the corpus's `policy.toml`, which a simulated
+/// deployment writes); the accuracy object of the JSON summary.
 fn accuracy(dir: &Path, simulate_args: &[&str]) -> serde_json::Value {
     let corpus = dir.join("corpus");
     simulate(&corpus, simulate_args);
@@ -128,7 +129,13 @@ fn accuracy(dir: &Path, simulate_args: &[&str]) -> serde_json::Value {
     let run = tvp(&args);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     let truth = corpus.join("truth.jsonl");
-    let run = tvp(&["label", "--json", "--store", store.to_str().unwrap(), "--truth", truth.to_str().unwrap()]);
+    let mut args = vec!["label", "--json", "--store", store.to_str().unwrap(), "--truth", truth.to_str().unwrap()];
+    // A simulated deployment is labeled with the policy it was written with.
+    let policy = corpus.join("policy.toml");
+    if policy.exists() {
+        args.extend(["--policy", policy.to_str().unwrap()]);
+    }
+    let run = tvp(&args);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     let summary: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     summary["accuracy"].clone()
@@ -196,4 +203,50 @@ fn obscured_disclosures_are_found_in_every_format() {
         assert_eq!(r["same_kind"], r["found"], "{form}: the match kind is the truth's form");
     }
     assert_eq!(a["false_exposures"], serde_json::json!({}), "labels without a truth counterpart: {a}");
+}
+
+/// Issue 12: a simulated deployment (no τ, no scenario; an assistant reads a customer record through a tool and
+/// passes values on) labeled with the policy it came with. In every format that records tool results and to whom
+/// each message goes, each run is judged as its truth says (no false positive or negative, chain-level P and R
+/// ≥ 0.99); the formats that keep no tool results get no label at all (nothing was learned, nothing is invented);
+/// AutoGen 0.2 chat histories record no recipients (every message is derived as broadcast to every participant,
+/// the tools included), so every exposure is found there but an allowed flow can count too.
+#[test]
+fn deployment_flows_are_judged_against_the_policy_in_every_format_that_records_tool_results() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = accuracy(dir.path(), &["--deployment", "--format", "mixed", "--chains", "460", "--seed", "4"]);
+    assert_eq!((a["chains"].as_u64(), a["missing"].as_u64()), (Some(460), Some(0)), "{a}");
+    let store = dir.path().join("store");
+    let sql = "SELECT DISTINCT r.source_format FROM messages m JOIN runs r ON r.run_id = m.run_id \
+               WHERE m.kind = 'tool_result' ORDER BY 1";
+    let with_results = sql_csv(store.to_str().unwrap(), sql)[1..].to_vec();
+    let broadcast = "autogen02-chat";
+    let judged: Vec<&str> = with_results.iter().map(String::as_str).filter(|f| *f != broadcast).collect();
+    assert_eq!(judged.len(), 15, "formats with tool results: {with_results:?}");
+    let by_format = a["by_format"].as_object().unwrap();
+    assert_eq!(by_format.len(), 23);
+    let n = |b: &serde_json::Value, k: &str| b[k].as_u64().unwrap();
+    let (mut tp, mut fp, mut fn_) = (0, 0, 0);
+    for (format, b) in by_format {
+        if judged.contains(&format.as_str()) {
+            assert!(n(b, "true_positives") >= 3 && n(b, "true_negatives") >= 3, "{format}: {b}");
+            assert_eq!(n(b, "false_positives") + n(b, "false_negatives"), 0, "{format}: {b}");
+            (tp, fp, fn_) = (tp + n(b, "true_positives"), fp + n(b, "false_positives"), fn_ + n(b, "false_negatives"));
+        } else if format == broadcast {
+            assert_eq!(n(b, "false_negatives"), 0, "{format}: {b}");
+        } else {
+            assert_eq!(n(b, "true_positives") + n(b, "false_positives"), 0, "{format} keeps no tool results: {b}");
+        }
+    }
+    let (p, r) = (tp as f64 / (tp + fp) as f64, tp as f64 / (tp + fn_) as f64);
+    assert!(p >= 0.99 && r >= 0.99 && tp >= 100, "P {p} R {r} over {tp} true positives");
+    // Each kind of flow and trap was exercised, and the labels name the policy kinds the truth names.
+    let kinds = sql_csv(store.to_str().unwrap(), "SELECT DISTINCT item_kind FROM exposures ORDER BY 1")[1..].to_vec();
+    assert_eq!(kinds, ["address", "card_number", "date_of_birth", "email", "fraud_case", "phone", "ssn"]);
+    let truth = std::fs::read_to_string(dir.path().join("corpus/truth.jsonl")).unwrap();
+    for trap in ["allowed", "thought", "user_repeat", "near_miss"] {
+        assert!(truth.matches(&format!("\"kind\":\"{trap}\"")).count() >= 10, "too few {trap} traps");
+    }
+    let manifest = std::fs::read_to_string(dir.path().join("corpus/manifest.csv")).unwrap();
+    assert!(manifest.lines().skip(1).all(|l| l.split(',').nth(2) == Some("")), "deployment runs have no τ");
 }
