@@ -36,7 +36,7 @@ pub struct RunArgs {
     /// Simulation: trust levels
     #[arg(long, value_delimiter = ',', default_value = "0.1,0.5,0.9")]
     trust: Vec<f64>,
-    /// Simulation: chains per (system, scenario, τ)
+    /// Simulation: chains per (system, scenario, τ); with --deployment, runs in all
     #[arg(long, default_value_t = 10)]
     chains: u32,
     /// Simulation: `native`, `mixed` or format names
@@ -45,6 +45,10 @@ pub struct RunArgs {
     /// Simulation: seed
     #[arg(long, default_value_t = 7)]
     seed: u64,
+    /// Simulation: a deployment instead of the catalog's chains (see `tvp simulate --help`): --chains
+    /// customer-support runs without τ, labeled with the policy written beside them unless --policy is given
+    #[arg(long, conflicts_with_all = ["paths", "systems"])]
+    deployment: bool,
     /// Label scope: `chain` (any outward message) or `final` (the last one)
     #[arg(long, value_enum, default_value = "chain")]
     scope: Scope,
@@ -63,7 +67,7 @@ fn stage(n: usize, text: &str) {
 pub fn run(args: RunArgs) -> tvp::Result<i32> {
     let started = Instant::now();
     let catalog = tvp::pipeline::catalog(args.catalog.as_deref())?;
-    let policy = tvp::pipeline::policy(args.policy.as_deref())?;
+    let mut policy = tvp::pipeline::policy(args.policy.as_deref())?;
     let reveal = Reveal::from_flag(args.reveal);
     let (paths, manifest, truth) = if args.paths.is_empty() {
         let corpus = args.out.join("corpus");
@@ -83,7 +87,7 @@ pub fn run(args: RunArgs) -> tvp::Result<i32> {
             seed: args.seed,
             size: None,
             obscured: false,
-            deployment: false,
+            deployment: args.deployment,
         };
         let summary = simulate(&options, &())?;
         eprintln!(
@@ -92,6 +96,12 @@ pub fn run(args: RunArgs) -> tvp::Result<i32> {
             summary.bytes as f64 / 1e6,
             summary.formats.join(", ")
         );
+        if policy.is_none()
+            && let Some(written) = &summary.policy
+        {
+            eprintln!("      labeling with the deployment's policy {}", written.display());
+            policy = tvp::pipeline::policy(Some(written))?;
+        }
         let manifest = Manifest::load(&summary.manifest)?;
         let dirs = summary.formats.iter().map(|f| corpus.join(f)).collect();
         (dirs, Some(manifest), Some(summary.truth))

@@ -10,8 +10,9 @@ use crate::schema::kind;
 /// The experimental condition of a chain: what the manifest and truth file record for it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChainMeta {
-    pub scenario_id: String,
-    pub trust: f64,
+    /// None for a simulated deployment, which has no scenario and no trust level.
+    pub scenario_id: Option<String>,
+    pub trust: Option<f64>,
     pub backend: String,
     pub framework: String,
     /// `none`, `repartitioning` or `guardian`.
@@ -22,6 +23,13 @@ pub struct ChainMeta {
 }
 
 /// Who speaks a turn, by the scenario's roles.
+impl ChainMeta {
+    /// What the run is about, for the formats that title a run or a task: the scenario, else the framework.
+    pub fn title(&self) -> &str {
+        self.scenario_id.as_deref().unwrap_or(&self.framework)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
     Custodian,

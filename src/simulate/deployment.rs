@@ -236,8 +236,8 @@ pub fn play(run_id: String, index: u64, seed: u64) -> (Chain, ChainTruth) {
         run_id,
         index,
         meta: ChainMeta {
-            scenario_id: NAME.into(),
-            trust: 0.0,
+            scenario_id: None,
+            trust: None,
             backend: backend.into(),
             framework: NAME.into(),
             defense: "none".into(),

@@ -369,8 +369,8 @@ pub fn play(setup: &Setup) -> (Chain, ChainTruth) {
         run_id: setup.run_id.clone(),
         index: setup.index,
         meta: ChainMeta {
-            scenario_id: scenario.id.clone(),
-            trust: setup.tau,
+            scenario_id: Some(scenario.id.clone()),
+            trust: Some(setup.tau),
             backend: system.backend.clone(),
             framework: system.framework.clone(),
             defense: system.defense.clone(),
@@ -496,7 +496,7 @@ mod tests {
         let mut checked = 0;
         for system in &profiles.systems {
             for (chain, truth) in chains(system, 0.9, 3) {
-                let scenario = catalog.scenario(&chain.meta.scenario_id).unwrap();
+                let scenario = catalog.scenario(chain.meta.title()).unwrap();
                 let mut mentioned = literal_mentions(&chain, scenario);
                 mentioned.sort();
                 let mut exact: Vec<(u32, String)> =

@@ -132,8 +132,8 @@ impl Progress for () {}
 struct TruthLine<'a> {
     run_id: &'a str,
     system: &'a str,
-    scenario_id: &'a str,
-    /// None for a simulated deployment.
+    /// None for a simulated deployment (so is `trust`).
+    scenario_id: Option<&'a str>,
     trust: Option<f64>,
     backend: &'a str,
     framework: &'a str,
@@ -284,21 +284,26 @@ fn write_corpus(
                 .unwrap_or_default();
             summary.bytes += sink.put(encoded)?;
             let m = &chain.meta;
-            // A deployment has no trust level, defense, scenario or repetition: the manifest leaves them empty.
-            let line = if options.deployment {
-                format!("{},{path},,{},{},,,{},,true", chain.run_id, m.backend, m.framework, m.seed)
-            } else {
-                format!(
-                    "{},{},{},{},{},{},{},{},{},true",
-                    chain.run_id, path, m.trust, m.backend, m.framework, m.defense, m.scenario_id, m.seed, m.repetition
-                )
-            };
-            writeln!(manifest, "{line}").map_err(|source| Error::Write { path: manifest_path.clone(), source })?;
+            // A deployment has no trust level and no scenario: the manifest leaves them empty.
+            writeln!(
+                manifest,
+                "{},{},{},{},{},{},{},{},{},true",
+                chain.run_id,
+                path,
+                m.trust.map(|t| t.to_string()).unwrap_or_default(),
+                m.backend,
+                m.framework,
+                m.defense,
+                m.scenario_id.as_deref().unwrap_or_default(),
+                m.seed,
+                m.repetition
+            )
+            .map_err(|source| Error::Write { path: manifest_path.clone(), source })?;
             let line = TruthLine {
                 run_id: &chain.run_id,
                 system: &system,
-                scenario_id: &m.scenario_id,
-                trust: (!options.deployment).then_some(m.trust),
+                scenario_id: m.scenario_id.as_deref(),
+                trust: m.trust,
                 backend: &m.backend,
                 framework: &m.framework,
                 defense: &m.defense,

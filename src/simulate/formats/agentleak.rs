@@ -55,7 +55,7 @@ pub(super) fn encode(chain: &Chain) -> Result<Vec<Part>> {
     // The harness's key order: the sniffer needs `trace_id`, `vault` and `allowed_set` in the file's head.
     let trace = Trace {
         trace_id: &chain.run_id,
-        scenario_id: &chain.meta.scenario_id,
+        scenario_id: chain.meta.title(),
         timestamp: ts_iso_micros(chain.started_at_us()),
         model: &chain.model,
         vertical: "simulated",

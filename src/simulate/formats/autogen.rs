@@ -221,7 +221,7 @@ pub(super) fn expected_02(chain: &Chain) -> Vec<super::tests::Expected> {
 // ---- Magentic-One ----
 
 pub(super) fn encode_magentic_one(chain: &Chain) -> Result<Vec<Part>> {
-    let mut history = vec![json!({"content": chain.meta.scenario_id, "role": "Orchestrator (thought)"})];
+    let mut history = vec![json!({"content": chain.meta.title(), "role": "Orchestrator (thought)"})];
     for turn in &chain.turns {
         let role = match &turn.kind {
             TurnKind::Message => match turn.recipients.as_slice() {
@@ -235,7 +235,7 @@ pub(super) fn encode_magentic_one(chain: &Chain) -> Result<Vec<Part>> {
     }
     let doc = json!({
         "history": history,
-        "question": chain.meta.scenario_id,
+        "question": chain.meta.title(),
         "ground_truth": "",
         "is_corrected": false,
         "question_ID": chain.run_id,
@@ -249,7 +249,7 @@ pub(super) fn encode_magentic_one(chain: &Chain) -> Result<Vec<Part>> {
 /// Magentic-One: the Orchestrator's opening thought, then messages and thoughts; tool turns left out.
 #[cfg(test)]
 pub(super) fn expected_magentic_one(chain: &Chain) -> Vec<super::tests::Expected> {
-    let open = ("Orchestrator".to_string(), crate::schema::kind::THOUGHT, chain.meta.scenario_id.clone(), None, None);
+    let open = ("Orchestrator".to_string(), crate::schema::kind::THOUGHT, chain.meta.title().to_string(), None, None);
     std::iter::once(open)
         .chain(
             super::tests::identity(chain)

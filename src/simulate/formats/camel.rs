@@ -94,7 +94,7 @@ pub(super) fn encode_workforce(chain: &Chain) -> Result<Vec<Part>> {
         let task = format!("{root}.{n}");
         events.push(json!({
             "timestamp": at, "workforce_id": run, "event_type": "task_created", "task_id": task,
-            "description": format!("turn {n} of {}", chain.meta.scenario_id), "parent_task_id": root,
+            "description": format!("turn {n} of {}", chain.meta.title()), "parent_task_id": root,
             "task_type": null, "metadata": {},
         }));
         events.push(json!({

@@ -92,7 +92,7 @@ fn react(chain: &Chain, step: &Step) -> String {
 }
 
 fn description(chain: &Chain, k: usize, agent: &str) -> String {
-    format!("Task {} of {}: continue the conversation as {agent}.", k + 1, chain.meta.scenario_id)
+    format!("Task {} of {}: continue the conversation as {agent}.", k + 1, chain.meta.title())
 }
 
 pub(super) fn encode_output(chain: &Chain) -> Result<Vec<Part>> {

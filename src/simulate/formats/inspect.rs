@@ -60,19 +60,19 @@ pub(super) fn encode(chain: &Chain) -> Result<Vec<Part>> {
             }),
         });
     }
-    let condition = json!({
+    let condition = super::without_nulls(json!({
         "scenario_id": m.scenario_id, "trust": m.trust, "defense": m.defense, "seed": m.seed, "repetition": m.repetition,
-    });
+    }));
     let started = ts_iso_micros(chain.started_at_us());
     let log = EvalLog {
         version: 2,
         status: "success",
         eval: json!({
-            "run_id": chain.run_id, "created": started, "task": m.scenario_id, "task_id": uuid(&chain.run_id, 0, "task"),
+            "run_id": chain.run_id, "created": started, "task": m.title(), "task_id": uuid(&chain.run_id, 0, "task"),
             "task_version": 0, "model": chain.model, "metadata": {"framework": m.framework, "backend": m.backend},
         }),
         samples: vec![json!({
-            "id": m.scenario_id, "epoch": m.repetition + 1, "input": "", "target": "", "messages": messages,
+            "id": m.title(), "epoch": m.repetition + 1, "input": "", "target": "", "messages": messages,
             "metadata": condition, "started_at": started,
         })],
     };
@@ -81,7 +81,7 @@ pub(super) fn encode(chain: &Chain) -> Result<Vec<Part>> {
 
 #[cfg(test)]
 pub(super) fn run_id(chain: &Chain) -> String {
-    format!("{}/{}/epoch{}", chain.run_id, chain.meta.scenario_id, chain.meta.repetition + 1)
+    format!("{}/{}/epoch{}", chain.run_id, chain.meta.title(), chain.meta.repetition + 1)
 }
 
 /// Inspect: roles for names, guardian and the seeker's non-messages left out, tool call content empty.

@@ -34,8 +34,10 @@ struct Line<'a> {
 struct Meta<'a> {
     framework: &'a str,
     backend: &'a str,
-    scenario_id: &'a str,
-    trust: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scenario_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    trust: Option<f64>,
     defense: &'a str,
     seed: u64,
     repetition: u32,
@@ -64,7 +66,7 @@ pub(super) fn encode(chain: &Chain) -> Result<Vec<Part>> {
             meta: (n == 0).then_some(Meta {
                 framework: &m.framework,
                 backend: &m.backend,
-                scenario_id: &m.scenario_id,
+                scenario_id: m.scenario_id.as_deref(),
                 trust: m.trust,
                 defense: &m.defense,
                 seed: m.seed,

@@ -62,12 +62,12 @@ pub(super) fn encode(chain: &Chain) -> Result<Vec<Part>> {
     let trace = json!({
         "id": trace_id,
         "sessionId": run,
-        "name": m.scenario_id,
+        "name": m.title(),
         "timestamp": ts_iso_micros(chain.started_at_us()),
-        "metadata": {
+        "metadata": super::without_nulls(json!({
             "scenario_id": m.scenario_id, "trust": m.trust, "defense": m.defense, "seed": m.seed,
             "repetition": m.repetition, "framework": m.framework, "backend": m.backend,
-        },
+        })),
         "input": null,
         "output": null,
         "observations": observations,

@@ -73,9 +73,9 @@ pub(super) fn encode_team(chain: &Chain) -> Result<Vec<Part>> {
     // `Team.model_dump()` order: `env` first, its `desc` first (the sniffer relies on it); serde_json sorts keys
     // alphabetically, which keeps `env` first and puts `desc` ahead of `history` and `roles`.
     let team = json!({
-        "env": {"desc": chain.meta.scenario_id, "history": {"storage": storage, "index": {}}, "roles": roles},
+        "env": {"desc": chain.meta.title(), "history": {"storage": storage, "index": {}}, "roles": roles},
         "investment": 3.0,
-        "idea": chain.meta.scenario_id,
+        "idea": chain.meta.title(),
         "context": {"kwargs": {}, "cost_manager": {}},
     });
     let bytes = super::to_vec_pretty(&team)?;

@@ -221,6 +221,15 @@ fn args_value(args: &str) -> serde_json::Value {
     serde_json::from_str(args).unwrap_or_else(|_| serde_json::Value::String(args.to_string()))
 }
 
+/// An object without its null members: a run's condition leaves out what the run does not have (a simulated
+/// deployment has no scenario and no trust level).
+fn without_nulls(mut value: serde_json::Value) -> serde_json::Value {
+    if let serde_json::Value::Object(map) = &mut value {
+        map.retain(|_, v| !v.is_null());
+    }
+    value
+}
+
 /// Serialize a value the writer built itself (cannot fail for `Value`s and plain structs).
 fn to_vec<T: serde::Serialize>(value: &T) -> Result<Vec<u8>> {
     serde_json::to_vec(value).map_err(|e| Error::Internal(format!("cannot serialize a simulated record: {e}")))

@@ -30,11 +30,11 @@ pub(super) fn encode(chain: &Chain) -> Result<Vec<Part>> {
     let m = &chain.meta;
     let span_id = |n: u64, salt: &str| format!("span_{:024x}", u128::from(hash(run, n, salt)) << 32 | 0x5eed);
     let mut lines = vec![json!({
-        "object": "trace", "id": run, "workflow_name": m.scenario_id, "group_id": null,
-        "metadata": {
-            "scenario_id": m.scenario_id, "trust": m.trust.to_string(), "defense": m.defense,
+        "object": "trace", "id": run, "workflow_name": m.title(), "group_id": null,
+        "metadata": super::without_nulls(json!({
+            "scenario_id": m.scenario_id, "trust": m.trust.map(|t| t.to_string()), "defense": m.defense,
             "seed": m.seed.to_string(), "repetition": m.repetition.to_string(),
-        },
+        })),
     })];
     let (first, last) = (chain.started_at_us(), chain.turns.last().map_or(0, |t| t.ts_us));
     // One agent span per agent, in order of first appearance (a BTreeMap only to look them up).

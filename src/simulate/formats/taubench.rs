@@ -61,7 +61,7 @@ pub(super) fn encode(chain: &Chain) -> Result<Vec<Part>> {
     let result = json!([{
         "task_id": chain.index,
         "reward": 0.0,
-        "info": {"task": {"user_id": chain.meta.scenario_id}, "source": "user"},
+        "info": {"task": {"user_id": chain.meta.title()}, "source": "user"},
         "traj": traj,
         "trial": chain.meta.repetition,
     }]);

@@ -25,8 +25,8 @@ pub(super) fn chain(run_id: &str, index: u64) -> Chain {
         run_id: run_id.into(),
         index,
         meta: ChainMeta {
-            scenario_id: "s7-vault".into(),
-            trust: 0.75,
+            scenario_id: Some("s7-vault".into()),
+            trust: Some(0.75),
             backend: "qwen".into(),
             framework: "AgentScope".into(),
             defense: "guardian".into(),
