@@ -27,15 +27,21 @@ pub struct SqlArgs {
     /// (default: the built-in catalog)
     #[arg(long)]
     catalog: Option<PathBuf>,
+    /// The deployment's secrets policy the store was labeled with (TOML, see `data/policy/README.md`): its listed
+    /// and learned values are masked too, and its `policy_items` table is queryable
+    #[arg(long, value_name = "FILE")]
+    policy: Option<PathBuf>,
 }
 
 pub fn run(args: SqlArgs) -> tvp::Result<i32> {
     let store = Store::open(&args.store)?;
     let runtime = super::runtime()?;
     let catalog = tvp::pipeline::catalog(args.catalog.as_deref())?;
+    let policy = tvp::pipeline::policy(args.policy.as_deref())?;
     let reveal = Reveal::from_flag(args.reveal);
     let text = runtime.block_on(async {
-        let (ctx, truths) = tvp::label::session(&store, &catalog, reveal, Scope::Chain).await?;
+        let (ctx, truths) =
+            tvp::label::session_with_policy(&store, &catalog, reveal, Scope::Chain, policy.as_ref()).await?;
         let frame = ctx.sql(&args.sql).await.map_err(tvp::sql::sql_error)?;
         let sensitive = tvp::sql::sensitive_columns(frame.logical_plan());
         let batches = frame.collect().await.map_err(tvp::sql::sql_error)?;

@@ -250,3 +250,30 @@ fn deployment_flows_are_judged_against_the_policy_in_every_format_that_records_t
     let manifest = std::fs::read_to_string(dir.path().join("corpus/manifest.csv")).unwrap();
     assert!(manifest.lines().skip(1).all(|l| l.split(',').nth(2) == Some("")), "deployment runs have no τ");
 }
+
+/// `tvp sql --policy` masks the values a deployment's policy learns (here the customer records' emails read from
+/// `get_customer`), which no catalog or store ground truth knows; without it they print as they are.
+#[test]
+fn sql_with_a_policy_masks_the_values_it_learns() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpus");
+    simulate(&corpus, &["--deployment", "--format", "jsonl", "--chains", "5"]);
+    let store = dir.path().join("store");
+    let run = tvp(&["ingest", "--store", store.to_str().unwrap(), corpus.join("jsonl").to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let sql = "SELECT content FROM messages WHERE kind = 'tool_result' AND tool_name = 'get_customer'";
+    let policy = corpus.join("policy.toml");
+    let query = |extra: &[&str]| {
+        let mut args = vec!["sql", "--format", "csv", "--store", store.to_str().unwrap(), sql];
+        args.extend_from_slice(extra);
+        let run = tvp(&args);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        run.stdout
+    };
+    let email = regex::Regex::new(r"[a-z]+\.[a-z]+\d\d@mailbox\.test").unwrap();
+    assert_eq!(email.find_iter(&query(&[])).count(), 5, "{}", query(&[]));
+    let masked = query(&["--policy", policy.to_str().unwrap()]);
+    assert_eq!(email.find_iter(&masked).count(), 0, "{masked}");
+    assert_eq!(masked.matches("@mailbox.test").count(), 0, "{masked}");
+    assert!(masked.contains("customer_id"), "the rest of the record stays readable: {masked}");
+}
