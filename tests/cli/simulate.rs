@@ -277,3 +277,21 @@ fn sql_with_a_policy_masks_the_values_it_learns() {
     assert_eq!(masked.matches("@mailbox.test").count(), 0, "{masked}");
     assert!(masked.contains("customer_id"), "the rest of the record stays readable: {masked}");
 }
+
+/// `tvp run --deployment`: the demo of a deployment audit in one command, labeled with the policy the simulation
+/// wrote; the report has no trust section and its findings name policy kinds.
+#[test]
+fn run_with_deployment_labels_with_the_written_policy() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let run = tvp(&["run", "--deployment", "--chains", "40", "--out", out.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("labeling with the deployment's policy"), "{}", run.stderr);
+    let html = std::fs::read_to_string(out.join("report/index.html")).unwrap();
+    assert!(html.contains("Labeled with the deployment policy"), "the audit summary names the policy");
+    let kinds = sql_csv(out.join("store").to_str().unwrap(), "SELECT DISTINCT item_kind FROM exposures")[1..].to_vec();
+    let known = ["address", "card_number", "date_of_birth", "email", "fraud_case", "phone", "ssn"];
+    assert!(!kinds.is_empty() && kinds.iter().all(|k| known.contains(&k.as_str())), "{kinds:?}");
+    let trust = sql_csv(out.join("store").to_str().unwrap(), "SELECT count(*) FROM runs WHERE trust IS NOT NULL");
+    assert_eq!(trust[1], "0", "deployment runs have no τ");
+}
