@@ -1,6 +1,6 @@
 //! `tvp formats`: the adapters ingest can use, what each reads and which canonical fields its format lacks.
 
-use tvp::ingest::adapter::adapters;
+use tvp::ingest::registry::adapters;
 
 pub fn run() -> tvp::Result<i32> {
     println!("{:<16} {:<14} reads / lacks", "format", "framework");

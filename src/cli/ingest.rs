@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::Args;
-use tvp::ingest::adapter::by_name;
 use tvp::ingest::manifest::Manifest;
+use tvp::ingest::registry::by_name;
 use tvp::ingest::{Options, Quiet, Summary};
 use tvp::store::Store;
 

@@ -1,4 +1,4 @@
-//! The adapter contract and the registry of formats, in detection order (most specific first, generic JSONL last).
+//! The adapter contract (the registry of formats is apart, in [`super::registry`]), and test support for adapters.
 //!
 //! An adapter sniffs a file's first bytes to say whether it reads the format, and turns an [`Input`] (a whole file,
 //! or a newline-aligned chunk of a large line-oriented file) into [`Parsed`] records of the canonical shape.
@@ -6,7 +6,6 @@
 use std::path::Path;
 
 use super::record::Parsed;
-use super::{agentleak, generic_jsonl};
 
 /// The bytes an adapter parses, with where they sit in the source file.
 pub struct Input<'a> {
@@ -38,64 +37,6 @@ pub trait Adapter: Send + Sync {
         false
     }
     fn parse(&self, input: &Input) -> Parsed;
-}
-
-/// Every format tvp reads, in the order detection tries them.
-pub fn adapters() -> &'static [&'static dyn Adapter] {
-    &[
-        &agentleak::AgentLeak,
-        &super::autogen02_log::Autogen02Log,
-        &super::autogen02_sqlite::Autogen02Sqlite,
-        &super::magentic_one::MagenticOne,
-        &super::autogen02_chat::Autogen02Chat,
-        &super::autogen04::Autogen04,
-        &super::agentscope::AgentScope,
-        &super::crewai::CrewAiLog,
-        &super::crewai::CrewAiOutput,
-        &super::langsmith::LangSmith,
-        &super::langgraph::LangGraph,
-        &super::inspect::Inspect,
-        &super::openai_agents::OpenAiAgents,
-        &super::otel_genai::OtelGenAiJsonl,
-        &super::otel_genai::OtelGenAi,
-        &super::langfuse::Langfuse,
-        &super::camel_workforce::CamelWorkforce,
-        &super::camel_model_log::CamelModelLog,
-        &super::camel_roleplay::CamelRoleplay,
-        &super::metagpt_team::MetagptTeam,
-        &super::metagpt_log::MetagptLog,
-        &super::taubench::TauBench,
-        &generic_jsonl::GenericJsonl,
-    ]
-}
-
-pub fn by_name(name: &str) -> Option<&'static dyn Adapter> {
-    adapters().iter().copied().find(|a| a.name().eq_ignore_ascii_case(name))
-}
-
-/// The first adapter that recognizes the file.
-pub fn detect(path: &Path, head: &[u8]) -> Option<&'static dyn Adapter> {
-    adapters().iter().copied().find(|a| a.sniff(path, head))
-}
-
-/// Helpers adapters share for reading JSON-ish heads.
-pub mod sniff {
-    /// The head as text with leading whitespace (and a UTF-8 BOM) skipped.
-    pub fn text(head: &[u8]) -> &str {
-        let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
-        let text = match std::str::from_utf8(head) {
-            Ok(t) => t,
-            // The head may end inside a multi-byte character.
-            Err(e) => std::str::from_utf8(&head[..e.valid_up_to()]).unwrap_or(""),
-        };
-        text.trim_start()
-    }
-
-    /// Whether every needle occurs in the head.
-    pub fn has_all(head: &[u8], needles: &[&str]) -> bool {
-        let text = text(head);
-        needles.iter().all(|n| text.contains(n))
-    }
 }
 
 /// Test support: parse `bytes` as the whole file at `path`, with `default_run_id` for formats that record none.

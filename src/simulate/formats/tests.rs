@@ -4,8 +4,9 @@
 use std::path::{Path, PathBuf};
 
 use super::*;
-use crate::ingest::adapter::{self, parse_bytes};
+use crate::ingest::adapter::parse_bytes;
 use crate::ingest::record::Parsed;
+use crate::ingest::registry;
 use crate::schema::kind;
 use crate::simulate::chain::{ChainMeta, Role, Turn};
 
@@ -152,13 +153,13 @@ fn write(format: &str, chains: &[Chain], dir: &Path) -> Vec<PathBuf> {
 fn ingest(format: &str, path: &Path) -> (Parsed, String) {
     let bytes = std::fs::read(path).unwrap();
     let head = &bytes[..bytes.len().min(64 * 1024)];
-    let detected = adapter::detect(path, head).map(|a| a.name());
+    let detected = registry::detect(path, head).map(|a| a.name());
     assert_eq!(detected, Some(format), "{}: detected as {detected:?}", path.display());
     let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
     // Ingest's default run id: the stem and a short hash of the content.
     let hash = xxhash_rust::xxh3::xxh3_64(&bytes) as u32;
     let default = format!("{}-{hash:08x}", stem.trim_end_matches(".json").trim_end_matches(".jsonl"));
-    let parsed = parse_bytes(adapter::by_name(format).unwrap(), path, &bytes, &default);
+    let parsed = parse_bytes(registry::by_name(format).unwrap(), path, &bytes, &default);
     assert!(parsed.rejects.is_empty(), "{format}: rejects {:?}", parsed.rejects);
     assert_eq!(parsed.read, parsed.ingested, "{format}: read != ingested");
     (parsed, default)
@@ -252,7 +253,7 @@ fn two_chains_in_one_shared_file_are_two_runs() {
 
 #[test]
 fn names_follow_the_adapter_registry_and_native_formats_are_written() {
-    let registry: Vec<&str> = adapter::adapters().iter().map(|a| a.name()).collect();
+    let registry: Vec<&str> = registry::adapters().iter().map(|a| a.name()).collect();
     assert_eq!(names(), registry);
     assert_eq!(native("agentscope"), "agentscope");
     assert_eq!(native("AutoGen"), "autogen04");
