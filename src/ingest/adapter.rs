@@ -6,6 +6,7 @@
 use std::path::Path;
 
 use super::record::Parsed;
+use crate::format::Format;
 
 /// The bytes an adapter parses, with where they sit in the source file.
 pub struct Input<'a> {
@@ -22,14 +23,16 @@ pub struct Input<'a> {
 }
 
 pub trait Adapter: Send + Sync {
+    /// The format it reads (its name, framework, description and what it lacks).
+    fn format(&self) -> Format;
     /// The `--format` name, e.g. `agentleak`.
-    fn name(&self) -> &'static str;
+    fn name(&self) -> &'static str {
+        self.format().name()
+    }
     /// The framework that writes it, as stored in `runs.framework`.
-    fn framework(&self) -> &'static str;
-    /// One line for `tvp formats`: what files it reads.
-    fn reads(&self) -> &'static str;
-    /// Canonical fields the format does not record (`tvp formats` and the README say so).
-    fn lacks(&self) -> &'static str;
+    fn framework(&self) -> &'static str {
+        self.format().framework()
+    }
     /// Whether a file whose path and first bytes are given is in this format.
     fn sniff(&self, path: &Path, head: &[u8]) -> bool;
     /// Whether the format is one record per line, so large files may be split into chunks at newlines.

@@ -545,7 +545,7 @@ mod tests {
         let reader = open_decoded(&path, Default::default(), hashing.raw.clone()).unwrap();
         let source = FileSource {
             display: path.display().to_string(),
-            format: Some("jsonl".into()),
+            format: Some(crate::format::Format::Jsonl.name().into()),
             hash: String::new(),
             framework: Some("generic".into()),
         };

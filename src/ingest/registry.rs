@@ -6,6 +6,7 @@ use std::path::Path;
 
 use super::adapter::Adapter;
 use super::{agentscope, autogen, camel, crewai, evals, generic, langchain, metagpt, spans};
+use crate::format::Format;
 
 /// Every format tvp reads, in the order detection tries them.
 pub fn adapters() -> &'static [&'static dyn Adapter] {
@@ -36,11 +37,28 @@ pub fn adapters() -> &'static [&'static dyn Adapter] {
     ]
 }
 
+/// The adapter that reads `format`.
+pub fn adapter(format: Format) -> &'static dyn Adapter {
+    adapters().iter().copied().find(|a| a.format() == format).expect("every format has an adapter (tested)")
+}
+
+/// The adapter of a format name, case-insensitively.
 pub fn by_name(name: &str) -> Option<&'static dyn Adapter> {
-    adapters().iter().copied().find(|a| a.name().eq_ignore_ascii_case(name))
+    Format::from_name(name).map(adapter)
 }
 
 /// The first adapter that recognizes the file.
 pub fn detect(path: &Path, head: &[u8]) -> Option<&'static dyn Adapter> {
     adapters().iter().copied().find(|a| a.sniff(path, head))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_format_has_one_adapter_in_detection_order() {
+        let formats: Vec<Format> = adapters().iter().map(|a| a.format()).collect();
+        assert_eq!(formats, Format::ALL);
+    }
 }

@@ -21,6 +21,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde_json::{Map, Value};
 
+use crate::format::Format;
 use crate::ingest::adapter::{Adapter, Input};
 use crate::ingest::common::sniff;
 use crate::ingest::common::{for_each_line, json_error, json_text, json_type, time};
@@ -30,20 +31,8 @@ use crate::schema::kind;
 pub struct AgentScope;
 
 impl Adapter for AgentScope {
-    fn name(&self) -> &'static str {
-        "agentscope"
-    }
-    fn framework(&self) -> &'static str {
-        "AgentScope"
-    }
-    fn reads(&self) -> &'static str {
-        "AgentScope logs: runs/<run>/logging.chat (0.0/0.1 Msg lines, DictDialogAgent thought/speak), memory exports \
-         (.json Msg lists), 1.x session state (.json), 2.x sessions/<id>/context.jsonl"
-    }
-    fn lacks(&self) -> &'static str {
-        "recipients (derived: msghub broadcast to every other participant of the run; tool calls go to the tool, \
-         tool results to the caller); backend model; time zone (0.x/1.x timestamps are local time, read as UTC); \
-         trust, defense, scenario, seed"
+    fn format(&self) -> Format {
+        Format::AgentScope
     }
     fn sniff(&self, path: &Path, head: &[u8]) -> bool {
         let text = sniff::text(head);

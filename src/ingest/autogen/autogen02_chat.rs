@@ -16,8 +16,9 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde_json::Value;
 
+use crate::format::Format;
 use crate::ingest::adapter::{Adapter, Input};
-use crate::ingest::common::autogen::{FRAMEWORK, Group, oai_messages};
+use crate::ingest::common::autogen::{Group, oai_messages};
 use crate::ingest::common::json_error;
 use crate::ingest::common::sniff;
 use crate::ingest::record::{Parsed, RunInfo, RunMeta};
@@ -34,19 +35,8 @@ static MESSAGE_LIST: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#"^\[\s*\{\s*"(content|role|name)"\s*:"#).expect("valid regex"));
 
 impl Adapter for Autogen02Chat {
-    fn name(&self) -> &'static str {
-        "autogen02-chat"
-    }
-    fn framework(&self) -> &'static str {
-        FRAMEWORK
-    }
-    fn reads(&self) -> &'static str {
-        "AutoGen 0.2 / AG2 chat histories (.json): ChatResult.chat_history, groupchat.messages, lists of \
-         ChatResults, Who&When CaptainAgent exports"
-    }
-    fn lacks(&self) -> &'static str {
-        "timestamps; models; turn numbers (list order); recipients (derived: each message goes to all other \
-         participants of the chat); run ids (file name and hash, or `chat_id`); trust, scenario, defense, seed"
+    fn format(&self) -> Format {
+        Format::Autogen02Chat
     }
     fn sniff(&self, _path: &Path, head: &[u8]) -> bool {
         let text = sniff::text(head);
@@ -175,7 +165,7 @@ fn read_chat(run_id: &str, key: &str, history: &[Value], members: &[String], par
     }
     parsed.runs.push(RunInfo {
         run_id: run_id.to_string(),
-        meta: RunMeta { framework: Some(FRAMEWORK.into()), ..RunMeta::default() },
+        meta: RunMeta { framework: Some(Format::Autogen02Chat.framework().into()), ..RunMeta::default() },
     });
 }
 

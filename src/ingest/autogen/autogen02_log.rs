@@ -21,8 +21,9 @@ use std::path::Path;
 
 use serde_json::Value;
 
+use crate::format::Format;
 use crate::ingest::adapter::{Adapter, Input};
-use crate::ingest::common::autogen::{Conversation, FRAMEWORK, LogRecord, config_model};
+use crate::ingest::common::autogen::{Conversation, LogRecord, config_model};
 use crate::ingest::common::sniff;
 use crate::ingest::common::{for_each_line, json_error, json_text, time};
 use crate::ingest::record::Parsed;
@@ -33,19 +34,8 @@ pub struct Autogen02Log;
 const SESSION_HEADER: &str = "Started new session with Session ID:";
 
 impl Adapter for Autogen02Log {
-    fn name(&self) -> &'static str {
-        "autogen02-log"
-    }
-    fn framework(&self) -> &'static str {
-        FRAMEWORK
-    }
-    fn reads(&self) -> &'static str {
-        "AutoGen 0.2 / AG2 runtime file log (runtime.log): received_message events → messages, tool calls and \
-         results; LLM calls → model; one run per logging session"
-    }
-    fn lacks(&self) -> &'static str {
-        "turn numbers (file order); sender roles; trust, scenario, defense, seed (use a manifest); function-use \
-         records name no function (matched to the tool call they execute)"
+    fn format(&self) -> Format {
+        Format::Autogen02Log
     }
     fn sniff(&self, _path: &Path, head: &[u8]) -> bool {
         let text = sniff::text(head);

@@ -19,8 +19,9 @@ use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
 use serde_json::Value;
 
+use crate::format::Format;
 use crate::ingest::adapter::{Adapter, Input};
-use crate::ingest::common::autogen::{Conversation, FRAMEWORK, LogRecord, config_model};
+use crate::ingest::common::autogen::{Conversation, LogRecord, config_model};
 use crate::ingest::common::time;
 use crate::ingest::record::Parsed;
 
@@ -29,19 +30,8 @@ pub struct Autogen02Sqlite;
 const SQLITE_MAGIC: &[u8] = b"SQLite format 3\0";
 
 impl Adapter for Autogen02Sqlite {
-    fn name(&self) -> &'static str {
-        "autogen02-sqlite"
-    }
-    fn framework(&self) -> &'static str {
-        FRAMEWORK
-    }
-    fn reads(&self) -> &'static str {
-        "AutoGen 0.2 / AG2 runtime SQLite log (logs.db): events → messages, tool calls and results; \
-         chat_completions → model; one run per session_id"
-    }
-    fn lacks(&self) -> &'static str {
-        "byte offsets and line numbers (rows are located by table and row id); turn numbers (timestamp order); \
-         sender roles; trust, scenario, defense, seed (use a manifest)"
+    fn format(&self) -> Format {
+        Format::Autogen02Sqlite
     }
     fn sniff(&self, _path: &Path, head: &[u8]) -> bool {
         // The schema (sqlite_master, page 1 onwards) holds the CREATE TABLE text with the table names.

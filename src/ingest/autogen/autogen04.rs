@@ -21,6 +21,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde_json::{Map, Value};
 
+use crate::format::Format;
 use crate::ingest::adapter::{Adapter, Input};
 use crate::ingest::common::autogen::Group;
 use crate::ingest::common::sniff;
@@ -29,8 +30,6 @@ use crate::ingest::record::{Message, Parsed, RunInfo, RunMeta};
 use crate::schema::kind;
 
 pub struct Autogen04;
-
-const FRAMEWORK: &str = "AutoGen 0.4";
 
 /// The `type` tags AgentChat and autogen-core write (SystemMessage alone is too common a word to claim a file).
 static TYPE_TAG: LazyLock<Regex> = LazyLock::new(|| {
@@ -41,20 +40,8 @@ static TYPE_TAG: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 impl Adapter for Autogen04 {
-    fn name(&self) -> &'static str {
-        "autogen04"
-    }
-    fn framework(&self) -> &'static str {
-        FRAMEWORK
-    }
-    fn reads(&self) -> &'static str {
-        "AutoGen AgentChat 0.4+ TaskResult / message dumps, team and agent state (save_state), autogen-core \
-         LLMMessage histories (.json)"
-    }
-    fn lacks(&self) -> &'static str {
-        "models (models_usage counts tokens only); timestamps in LLM contexts and before 0.5 (created_at); turn \
-         numbers (list order); recipients (derived: team chat → all other participants, LLM context → the agent \
-         answered or answering, handoffs → target); run ids unless the team state has one; trust, scenario, seed"
+    fn format(&self) -> Format {
+        Format::Autogen04
     }
     fn sniff(&self, _path: &Path, head: &[u8]) -> bool {
         let text = sniff::text(head);
@@ -92,7 +79,10 @@ impl Adapter for Autogen04 {
         for (at, list) in lists {
             read_list(&run_id, &at, list, &mut parsed);
         }
-        parsed.runs.push(RunInfo { run_id, meta: RunMeta { framework: Some(FRAMEWORK.into()), ..RunMeta::default() } });
+        parsed.runs.push(RunInfo {
+            run_id,
+            meta: RunMeta { framework: Some(Format::Autogen04.framework().into()), ..RunMeta::default() },
+        });
         parsed
     }
 }

@@ -14,6 +14,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
+use crate::format::Format;
 use crate::ingest::adapter::{Adapter, Input};
 use crate::ingest::common::autogen::Group;
 use crate::ingest::common::autogen::has_magentic_roles;
@@ -24,22 +25,9 @@ use crate::schema::kind;
 
 pub struct MagenticOne;
 
-const FRAMEWORK: &str = "Magentic-One (AutoGen)";
-
 impl Adapter for MagenticOne {
-    fn name(&self) -> &'static str {
-        "magentic-one"
-    }
-    fn framework(&self) -> &'static str {
-        FRAMEWORK
-    }
-    fn reads(&self) -> &'static str {
-        "Magentic-One histories as exported by the Who&When dataset (.json): history of {content, role} with \
-         labels such as \"Orchestrator (-> WebSurfer)\" and \"Orchestrator (thought)\""
-    }
-    fn lacks(&self) -> &'static str {
-        "timestamps; models; turn numbers (list order); tool calls (agents report their web and code actions as \
-         text); recipients of agents' replies (derived: broadcast to the team); run ids (file name and hash)"
+    fn format(&self) -> Format {
+        Format::MagenticOne
     }
     fn sniff(&self, _path: &Path, head: &[u8]) -> bool {
         let text = sniff::text(head);
@@ -107,7 +95,7 @@ impl Adapter for MagenticOne {
         }
         parsed.runs.push(RunInfo {
             run_id: run_id.to_string(),
-            meta: RunMeta { framework: Some(FRAMEWORK.into()), ..RunMeta::default() },
+            meta: RunMeta { framework: Some(Format::MagenticOne.framework().into()), ..RunMeta::default() },
         });
         parsed
     }

@@ -20,6 +20,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
+use crate::format::Format;
 use crate::ingest::adapter::{Adapter, Input};
 use crate::ingest::common::openai_chat::{ASSISTANT, USER, call_message, content_text, tool_calls, tool_result};
 use crate::ingest::common::sniff;
@@ -30,19 +31,8 @@ use crate::schema::kind;
 pub struct CamelModelLog;
 
 impl Adapter for CamelModelLog {
-    fn name(&self) -> &'static str {
-        "camel-model-log"
-    }
-    fn framework(&self) -> &'static str {
-        "CAMEL"
-    }
-    fn reads(&self) -> &'static str {
-        "CAMEL model-call logs (camel_logs/<agent_id>/conv_*.json): the call's new prompt messages and the \
-         model's reply; replayed history is consumed once"
-    }
-    fn lacks(&self) -> &'static str {
-        "agent and user names (the agent is \"assistant\", its counterpart \"user\"); recipients derived \
-         (two-party exchange); time zone of the timestamps (local time, read as UTC)"
+    fn format(&self) -> Format {
+        Format::CamelModelLog
     }
     fn sniff(&self, _path: &Path, head: &[u8]) -> bool {
         sniff::text(head).starts_with('{')
@@ -141,7 +131,7 @@ impl Adapter for CamelModelLog {
         parsed.runs.push(RunInfo {
             run_id,
             meta: RunMeta {
-                framework: Some("CAMEL".into()),
+                framework: Some(Format::CamelModelLog.framework().into()),
                 backend: model,
                 started_at: if first_call { request_ts } else { None },
                 ..RunMeta::default()

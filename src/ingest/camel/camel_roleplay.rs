@@ -13,6 +13,7 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
+use crate::format::Format;
 use crate::ingest::adapter::{Adapter, Input};
 use crate::ingest::common::sniff;
 use crate::ingest::common::{json_error, json_spans};
@@ -22,18 +23,8 @@ use crate::schema::kind;
 pub struct CamelRoleplay;
 
 impl Adapter for CamelRoleplay {
-    fn name(&self) -> &'static str {
-        "camel-roleplay"
-    }
-    fn framework(&self) -> &'static str {
-        "CAMEL"
-    }
-    fn reads(&self) -> &'static str {
-        "CAMEL RolePlaying dumps (ai_society/code style .json with role_1, role_2, message_1..n): one record per \
-         message plus the session header"
-    }
-    fn lacks(&self) -> &'static str {
-        "timestamps; backend model; recipients derived (two-party chat: each message goes to the other role)"
+    fn format(&self) -> Format {
+        Format::CamelRoleplay
     }
     fn sniff(&self, _path: &Path, head: &[u8]) -> bool {
         let text = sniff::text(head);
@@ -87,7 +78,7 @@ impl Adapter for CamelRoleplay {
         parsed.ingested += 1;
         parsed.runs.push(RunInfo {
             run_id: run_id.clone(),
-            meta: RunMeta { framework: Some("CAMEL".into()), ..RunMeta::default() },
+            meta: RunMeta { framework: Some(Format::CamelRoleplay.framework().into()), ..RunMeta::default() },
         });
 
         for (n, message) in numbered {

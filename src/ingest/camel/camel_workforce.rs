@@ -16,6 +16,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
+use crate::format::Format;
 use crate::ingest::adapter::{Adapter, Input};
 use crate::ingest::common::sniff;
 use crate::ingest::common::{json_error, json_spans, json_text, time};
@@ -33,19 +34,8 @@ const SILENT_EVENTS: [&str; 6] =
     ["task_decomposed", "task_started", "worker_deleted", "queue_status", "all_tasks_completed", "log"];
 
 impl Adapter for CamelWorkforce {
-    fn name(&self) -> &'static str {
-        "camel-workforce"
-    }
-    fn framework(&self) -> &'static str {
-        "CAMEL"
-    }
-    fn reads(&self) -> &'static str {
-        "CAMEL Workforce event logs (.json array of worker_created/task_* events): one record per event; \
-         assignments → handoffs, completions → worker replies"
-    }
-    fn lacks(&self) -> &'static str {
-        "the agents' intermediate turns and tool calls (only task descriptions and result summaries are logged); \
-         recipients derived (coordinator ↔ worker); backend model"
+    fn format(&self) -> Format {
+        Format::CamelWorkforce
     }
     fn sniff(&self, _path: &Path, head: &[u8]) -> bool {
         sniff::text(head).starts_with('[') && sniff::has_all(head, &["\"workforce_id\"", "\"event_type\""])
@@ -81,7 +71,11 @@ impl Adapter for CamelWorkforce {
             .into_iter()
             .map(|(run_id, started_at)| RunInfo {
                 run_id,
-                meta: RunMeta { framework: Some("CAMEL".into()), started_at, ..RunMeta::default() },
+                meta: RunMeta {
+                    framework: Some(Format::CamelWorkforce.framework().into()),
+                    started_at,
+                    ..RunMeta::default()
+                },
             })
             .collect();
         parsed

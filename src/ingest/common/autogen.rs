@@ -8,12 +8,10 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde_json::Value;
 
+use crate::format::Format;
 use crate::ingest::common::{json_error, json_text};
 use crate::ingest::record::{Message, Parsed, RunInfo, RunMeta};
 use crate::schema::kind;
-
-/// The framework name stored in `runs.framework` for AutoGen 0.2 logs.
-pub(crate) const FRAMEWORK: &str = "AutoGen 0.2";
 
 /// One record of an AutoGen 0.2 runtime log (file or SQLite), reduced to what the conversation needs.
 pub(crate) enum LogRecord {
@@ -237,7 +235,7 @@ impl Conversation {
         RunInfo {
             run_id: self.run_id,
             meta: RunMeta {
-                framework: Some(FRAMEWORK.into()),
+                framework: Some(Format::Autogen02Log.framework().into()),
                 backend: (!models.is_empty()).then(|| models.join(", ")),
                 started_at: self.started_at,
                 ..RunMeta::default()

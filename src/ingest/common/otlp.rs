@@ -5,16 +5,12 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 
+use crate::format::Format;
 use crate::ingest::common::llm_calls::{
     Call, Conversation, Part, Role, Speaker, ToolResult, Turn, counterpart, turns_from,
 };
 use crate::ingest::common::{json_text, json_type};
 use crate::ingest::record::{Message, Parsed, RunInfo, RunMeta};
-
-pub(crate) const FRAMEWORK: &str = "OpenTelemetry GenAI";
-
-pub(crate) const LACKS: &str = "message timestamps (span start and end stand in); recipients of replies (derived: the last \
-                     user-role speaker of the call's input); message text unless the instrumentation captured content";
 
 /// Where a request sits in the file, for rejects and source offsets.
 pub(crate) struct Where {
@@ -402,7 +398,7 @@ pub(crate) fn replay(spans: Vec<Span>, parsed: &mut Parsed) {
     for (i, span) in spans.iter().enumerate() {
         let run_id = run_of(span);
         let r = *run_index.entry(run_id.clone()).or_insert_with(|| {
-            let meta = RunMeta { framework: Some(FRAMEWORK.into()), ..RunMeta::default() };
+            let meta = RunMeta { framework: Some(Format::OtelGenAi.framework().into()), ..RunMeta::default() };
             runs.push((run_id, meta, Vec::new()));
             runs.len() - 1
         });

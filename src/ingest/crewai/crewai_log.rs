@@ -7,6 +7,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde_json::Value;
 
+use crate::format::Format;
 use crate::ingest::adapter::{Adapter, Input};
 use crate::ingest::common::crewai::downstream;
 use crate::ingest::common::sniff;
@@ -17,21 +18,8 @@ use crate::ingest::record::{Message, Parsed, RunInfo, RunMeta};
 pub struct CrewAiLog;
 
 impl Adapter for CrewAiLog {
-    fn name(&self) -> &'static str {
-        "crewai-log"
-    }
-    fn framework(&self) -> &'static str {
-        "CrewAI"
-    }
-    fn reads(&self) -> &'static str {
-        "CrewAI output_log_file logs: .json lists of {timestamp, task_name, task, agent, status, output} and text \
-         lines `YYYY-MM-DD HH:MM:SS: task_name=\"...\", task=\"...\", agent=\"...\", status=\"...\"`"
-    }
-    fn lacks(&self) -> &'static str {
-        "recipients (derived: a task start goes from `crew` to its agent; a task result goes to the agents of the \
-         later tasks, which receive it as context, or to `user` after the last task); the agents' reasoning and tool \
-         calls; run id (one run per file, named after it); model; time zone (local time, read as UTC); trust, \
-         defense, scenario, seed"
+    fn format(&self) -> Format {
+        Format::CrewAiLog
     }
     fn sniff(&self, _path: &Path, head: &[u8]) -> bool {
         let text = sniff::text(head);
@@ -98,7 +86,11 @@ impl Adapter for CrewAiLog {
             parsed.messages = log_messages(run_id, &entries);
             parsed.runs.push(RunInfo {
                 run_id: run_id.to_string(),
-                meta: RunMeta { framework: Some("CrewAI".into()), started_at, ..RunMeta::default() },
+                meta: RunMeta {
+                    framework: Some(Format::CrewAiLog.framework().into()),
+                    started_at,
+                    ..RunMeta::default()
+                },
             });
         }
         parsed

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
+use crate::format::Format;
 use crate::ingest::adapter::{Adapter, Input};
 use crate::ingest::common::crewai::downstream;
 use crate::ingest::common::{json_error, json_text, sniff};
@@ -16,20 +17,8 @@ use crate::schema::kind;
 pub struct CrewAiOutput;
 
 impl Adapter for CrewAiOutput {
-    fn name(&self) -> &'static str {
-        "crewai-output"
-    }
-    fn framework(&self) -> &'static str {
-        "CrewAI"
-    }
-    fn reads(&self) -> &'static str {
-        "CrewAI TaskOutput / CrewOutput dumps (.json: {description, agent, raw, ...} or {raw, tasks_output, \
-         token_usage}, or a list of them)"
-    }
-    fn lacks(&self) -> &'static str {
-        "timestamps; recipients (derived: a task's description goes from `crew` to its agent; a task result goes to \
-         the agents of the later tasks, which receive it as context, or to `user` after the last task); model; \
-         run id (one run per crew output, named after the file); trust, defense, scenario, seed"
+    fn format(&self) -> Format {
+        Format::CrewAiOutput
     }
     fn sniff(&self, _path: &Path, head: &[u8]) -> bool {
         let text = sniff::text(head);
@@ -87,7 +76,7 @@ impl Adapter for CrewAiOutput {
             }
             parsed.messages.extend(task_messages(&run_id, &outputs));
             if parsed.messages.len() > before {
-                let meta = RunMeta { framework: Some("CrewAI".into()), ..RunMeta::default() };
+                let meta = RunMeta { framework: Some(Format::CrewAiOutput.framework().into()), ..RunMeta::default() };
                 parsed.runs.push(RunInfo { run_id, meta });
             }
         }

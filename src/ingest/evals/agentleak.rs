@@ -11,6 +11,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
+use crate::format::Format;
 use crate::ingest::adapter::{Adapter, Input};
 use crate::ingest::common::sniff;
 use crate::ingest::common::{json_error, json_text, time};
@@ -20,17 +21,8 @@ use crate::schema::kind;
 pub struct AgentLeak;
 
 impl Adapter for AgentLeak {
-    fn name(&self) -> &'static str {
-        "agentleak"
-    }
-    fn framework(&self) -> &'static str {
-        "AgentLeak"
-    }
-    fn reads(&self) -> &'static str {
-        "AgentLeak benchmark traces (.json): vault → items, allowed_set → MNI, channel_messages → messages"
-    }
-    fn lacks(&self) -> &'static str {
-        "per-message timestamps (the trace time is the run start); trust, defense, seed"
+    fn format(&self) -> Format {
+        Format::AgentLeak
     }
     fn sniff(&self, _path: &Path, head: &[u8]) -> bool {
         sniff::text(head).starts_with('{') && sniff::has_all(head, &["\"trace_id\"", "\"vault\"", "\"allowed_set\""])
@@ -83,7 +75,7 @@ impl Adapter for AgentLeak {
         parsed.runs.push(RunInfo {
             run_id: run_id.to_string(),
             meta: RunMeta {
-                framework: Some("AgentLeak".into()),
+                framework: Some(Format::AgentLeak.framework().into()),
                 backend: model.clone(),
                 scenario_id: doc.get("scenario_id").and_then(Value::as_str).map(str::to_string),
                 started_at: doc.get("timestamp").and_then(time::from_json),

@@ -16,6 +16,7 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
+use crate::format::Format;
 use crate::ingest::adapter::{Adapter, Input};
 use crate::ingest::common::llm_calls::condition_from;
 use crate::ingest::common::sniff;
@@ -25,25 +26,13 @@ use crate::schema::kind;
 
 pub struct Inspect;
 
-const FRAMEWORK: &str = "Inspect AI";
 const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
 /// A sample entry of a `.eval` archive larger than this is refused rather than inflated into memory.
 const MAX_SAMPLE_BYTES: u64 = 1 << 30;
 
 impl Adapter for Inspect {
-    fn name(&self) -> &'static str {
-        "inspect"
-    }
-    fn framework(&self) -> &'static str {
-        FRAMEWORK
-    }
-    fn reads(&self) -> &'static str {
-        "Inspect AI eval logs (.json EvalLog and .eval zip archives): one run per sample and epoch, messages from \
-         sample.messages"
-    }
-    fn lacks(&self) -> &'static str {
-        "agent names (one assistant per sample; recipients derived: two-party chat with tools); timestamps of \
-         system and user messages; trust, defense (unless the sample or task metadata sets them)"
+    fn format(&self) -> Format {
+        Format::Inspect
     }
     fn sniff(&self, path: &Path, head: &[u8]) -> bool {
         if head.starts_with(ZIP_MAGIC) {
@@ -75,7 +64,7 @@ impl Header {
         let field = |key: &str| eval.and_then(|e| e.get(key)).and_then(Value::as_str).map(str::to_string);
         let stem = input.path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
         let mut meta = RunMeta {
-            framework: Some(FRAMEWORK.into()),
+            framework: Some(Format::Inspect.framework().into()),
             backend: field("model"),
             started_at: log
                 .pointer("/stats/started_at")

@@ -14,6 +14,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
+use crate::format::Format;
 use crate::ingest::adapter::{Adapter, Input};
 use crate::ingest::common::openai_chat::{ASSISTANT, USER, call_message, content_text, tool_calls, tool_result};
 use crate::ingest::common::sniff;
@@ -24,19 +25,8 @@ use crate::schema::kind;
 pub struct TauBench;
 
 impl Adapter for TauBench {
-    fn name(&self) -> &'static str {
-        "taubench"
-    }
-    fn framework(&self) -> &'static str {
-        "tau-bench"
-    }
-    fn reads(&self) -> &'static str {
-        "tau-bench result files (.json array of {task_id, trial, reward, info, traj}): one run per task and trial, \
-         one record per result and per trajectory message"
-    }
-    fn lacks(&self) -> &'static str {
-        "timestamps; agent names (the parties are \"user\", \"assistant\" and the tools); recipients derived \
-         (two-party chat plus tools); the backend model unless info records it; trust, scenario"
+    fn format(&self) -> Format {
+        Format::TauBench
     }
     fn sniff(&self, _path: &Path, head: &[u8]) -> bool {
         sniff::text(head).starts_with('[') && sniff::has_all(head, &["\"task_id\"", "\"traj\"", "\"reward\""])
@@ -84,7 +74,11 @@ impl Adapter for TauBench {
                 .map(str::to_string);
             parsed.runs.push(RunInfo {
                 run_id: run_id.clone(),
-                meta: RunMeta { framework: Some("tau-bench".into()), backend: backend.clone(), ..RunMeta::default() },
+                meta: RunMeta {
+                    framework: Some(Format::TauBench.framework().into()),
+                    backend: backend.clone(),
+                    ..RunMeta::default()
+                },
             });
             parsed.ingested += 1;
 

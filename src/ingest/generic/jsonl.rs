@@ -14,6 +14,7 @@ use std::collections::HashMap;
 use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 
+use crate::format::Format;
 use crate::ingest::adapter::{Adapter, Input};
 use crate::ingest::common::sniff;
 use crate::ingest::common::{for_each_line, json_error, json_text, json_type, time};
@@ -23,17 +24,8 @@ use crate::schema::kind;
 pub struct GenericJsonl;
 
 impl Adapter for GenericJsonl {
-    fn name(&self) -> &'static str {
-        "jsonl"
-    }
-    fn framework(&self) -> &'static str {
-        "generic"
-    }
-    fn reads(&self) -> &'static str {
-        "generic JSONL (.jsonl): one message per line with run_id, sender, recipients, channel, content (see README)"
-    }
-    fn lacks(&self) -> &'static str {
-        "nothing: every canonical field has a key; absent optional keys stay null"
+    fn format(&self) -> Format {
+        Format::Jsonl
     }
     fn sniff(&self, _path: &Path, head: &[u8]) -> bool {
         let text = sniff::text(head);

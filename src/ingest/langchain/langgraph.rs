@@ -18,6 +18,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde_json::Value;
 
+use crate::format::Format;
 use crate::ingest::adapter::{Adapter, Input};
 use crate::ingest::common::langchain::{Thread, decode_message};
 use crate::ingest::common::sniff;
@@ -27,20 +28,8 @@ use crate::ingest::record::{Parsed, RunInfo, RunMeta};
 pub struct LangGraph;
 
 impl Adapter for LangGraph {
-    fn name(&self) -> &'static str {
-        "langgraph"
-    }
-    fn framework(&self) -> &'static str {
-        "LangGraph"
-    }
-    fn reads(&self) -> &'static str {
-        "LangChain message lists (messages_to_dict, lc-serialized) and LangGraph state, checkpoint and thread-history \
-         dumps (.json with values.messages, channel_values.messages or messages)"
-    }
-    fn lacks(&self) -> &'static str {
-        "timestamps (LangChain messages carry none); recipients (derived: the shared message state reaches every \
-         other participant, tool calls go to the tool, results to the caller, transfer_to_<agent> handoffs to the \
-         agent); run id unless the dump has a thread_id; trust, defense, scenario, seed"
+    fn format(&self) -> Format {
+        Format::LangGraph
     }
     fn sniff(&self, _path: &Path, head: &[u8]) -> bool {
         let text = sniff::text(head);

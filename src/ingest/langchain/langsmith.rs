@@ -19,6 +19,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde_json::{Map, Value};
 
+use crate::format::Format;
 use crate::ingest::adapter::{Adapter, Input};
 use crate::ingest::common::langchain::{LcMessage, Role, Thread, decode_message};
 use crate::ingest::common::sniff;
@@ -28,20 +29,8 @@ use crate::ingest::record::{Parsed, RunInfo, RunMeta};
 pub struct LangSmith;
 
 impl Adapter for LangSmith {
-    fn name(&self) -> &'static str {
-        "langsmith"
-    }
-    fn framework(&self) -> &'static str {
-        "LangSmith"
-    }
-    fn reads(&self) -> &'static str {
-        "LangSmith run exports (.json list or .jsonl of runs with run_type, trace_id, inputs/outputs): one run per \
-         trace, messages from llm and tool runs (or the root run's final state)"
-    }
-    fn lacks(&self) -> &'static str {
-        "recipients (derived: every other participant of the trace, tool calls to the tool, results to the caller, \
-         transfer_to_<agent> handoffs to the agent); agent names where neither the message name nor LangGraph \
-         metadata gives one (the run name is used); trust, defense, scenario, seed"
+    fn format(&self) -> Format {
+        Format::LangSmith
     }
     fn sniff(&self, _path: &Path, head: &[u8]) -> bool {
         let text = sniff::text(head);

@@ -23,6 +23,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde_json::Value;
 
+use crate::format::Format;
 use crate::ingest::adapter::{Adapter, Input};
 use crate::ingest::common::metagpt::{Roster, is_requirement, message_from, split_setting};
 use crate::ingest::common::sniff;
@@ -44,19 +45,8 @@ static MODEL: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"for model ([^\s]+?
 const PUBLISH_PREFIX: &str = "publish_message:";
 
 impl Adapter for MetagptLog {
-    fn name(&self) -> &'static str {
-        "metagpt-log"
-    }
-    fn framework(&self) -> &'static str {
-        "MetaGPT"
-    }
-    fn reads(&self) -> &'static str {
-        "MetaGPT loguru logs (logs/<date>.txt): one record per publish_message entry; other entries are \
-         diagnostics used only for the roster and model; runs split at Team.invest / a new human requirement"
-    }
-    fn lacks(&self) -> &'static str {
-        "run ids (runs are numbered in file order); time zone (local time, read as UTC); the agents' private \
-         prompts (aask entries are not messages)"
+    fn format(&self) -> Format {
+        Format::MetagptLog
     }
     fn sniff(&self, _path: &Path, head: &[u8]) -> bool {
         let text = sniff::text(head);
@@ -131,7 +121,7 @@ impl Adapter for MetagptLog {
             parsed.runs.push(RunInfo {
                 run_id,
                 meta: RunMeta {
-                    framework: Some("MetaGPT".into()),
+                    framework: Some(Format::MetagptLog.framework().into()),
                     backend: run.backend,
                     started_at: run.started_at,
                     ..RunMeta::default()

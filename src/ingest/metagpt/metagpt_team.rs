@@ -22,6 +22,7 @@ use std::path::Path;
 use regex::Regex;
 use serde_json::{Map, Value};
 
+use crate::format::Format;
 use crate::ingest::adapter::{Adapter, Input};
 use crate::ingest::common::metagpt::{Roster, message_from, split_setting};
 use crate::ingest::common::sniff;
@@ -31,19 +32,8 @@ use crate::ingest::record::{Parsed, RunInfo, RunMeta};
 pub struct MetagptTeam;
 
 impl Adapter for MetagptTeam {
-    fn name(&self) -> &'static str {
-        "metagpt-team"
-    }
-    fn framework(&self) -> &'static str {
-        "MetaGPT"
-    }
-    fn reads(&self) -> &'static str {
-        "MetaGPT team storage (storage/team/team.json): env.history (Memory or flat text) or the roles' memories → \
-         messages, env.roles → the team"
-    }
-    fn lacks(&self) -> &'static str {
-        "timestamps; a run id (one file = one run); the backend model unless an action names it; in the flat-text \
-         history layout, cause_by and send_to (recipients derived: the rest of the team)"
+    fn format(&self) -> Format {
+        Format::MetagptTeam
     }
     fn sniff(&self, path: &Path, head: &[u8]) -> bool {
         let text = sniff::text(head);
@@ -103,7 +93,11 @@ impl Adapter for MetagptTeam {
         parsed.ingested += 1;
         parsed.runs.push(RunInfo {
             run_id: run_id.to_string(),
-            meta: RunMeta { framework: Some("MetaGPT".into()), backend: backend_of(&roles), ..RunMeta::default() },
+            meta: RunMeta {
+                framework: Some(Format::MetagptTeam.framework().into()),
+                backend: backend_of(&roles),
+                ..RunMeta::default()
+            },
         });
 
         if let Some(history) = flat_history {

@@ -16,6 +16,7 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
+use crate::format::Format;
 use crate::ingest::adapter::{Adapter, Input};
 use crate::ingest::common::llm_calls::{
     Call, Conversation, Role, Speaker, ToolResult, Turn, args_text, condition_from, counterpart, documents, items,
@@ -27,25 +28,12 @@ use crate::ingest::record::{Message, Parsed, RunInfo, RunMeta};
 
 pub struct Langfuse;
 
-const FRAMEWORK: &str = "Langfuse";
 const TYPES: [&str; 10] =
     ["GENERATION", "SPAN", "EVENT", "AGENT", "TOOL", "CHAIN", "RETRIEVER", "EVALUATOR", "EMBEDDING", "GUARDRAIL"];
 
 impl Adapter for Langfuse {
-    fn name(&self) -> &'static str {
-        "langfuse"
-    }
-    fn framework(&self) -> &'static str {
-        FRAMEWORK
-    }
-    fn reads(&self) -> &'static str {
-        "Langfuse trace exports (.json trace with observations, lists and {data: [...]} pages, .jsonl): generations, \
-         agents and tools → messages, tool calls"
-    }
-    fn lacks(&self) -> &'static str {
-        "the framework that produced the trace (recorded as Langfuse); per-message timestamps (observation start \
-         and end stand in); agent names unless AGENT observations or metadata give them; recipients of replies \
-         (derived: the last user-role speaker of the call's input)"
+    fn format(&self) -> Format {
+        Format::Langfuse
     }
     fn sniff(&self, _path: &Path, head: &[u8]) -> bool {
         let text = sniff::text(head);
@@ -300,7 +288,7 @@ fn replay_run(run_id: &str, run: Run, parsed: &mut Parsed) {
     }
     steps.sort_by_key(|(at, order, _)| (*at, *order));
 
-    meta.framework = Some(FRAMEWORK.into());
+    meta.framework = Some(Format::Langfuse.framework().into());
     let mut conversation = Conversation::default();
     let mut counterparts: HashMap<usize, String> = HashMap::new();
     let root = root_agent.unwrap_or_else(|| "assistant".to_string());

@@ -17,6 +17,7 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
+use crate::format::Format;
 use crate::ingest::adapter::{Adapter, Input};
 use crate::ingest::common::llm_calls::{
     Call, Conversation, Role, Speaker, ToolResult, condition_from, counterpart, documents, items, turns_from,
@@ -28,23 +29,9 @@ use crate::schema::kind;
 
 pub struct OpenAiAgents;
 
-const FRAMEWORK: &str = "OpenAI Agents SDK";
-
 impl Adapter for OpenAiAgents {
-    fn name(&self) -> &'static str {
-        "openai-agents"
-    }
-    fn framework(&self) -> &'static str {
-        FRAMEWORK
-    }
-    fn reads(&self) -> &'static str {
-        "OpenAI Agents SDK trace exports (.json {\"data\": [...]} payloads, .jsonl of trace/span objects): \
-         generation, function and handoff spans → messages, tool calls, handoffs"
-    }
-    fn lacks(&self) -> &'static str {
-        "message text when the Responses model was used (its spans keep only a response id); per-message \
-         timestamps (span start and end stand in); recipients of agent replies (derived: the last user-role \
-         speaker of the call's input)"
+    fn format(&self) -> Format {
+        Format::OpenAiAgents
     }
     fn sniff(&self, _path: &Path, head: &[u8]) -> bool {
         let text = sniff::text(head);
@@ -200,7 +187,7 @@ fn replay_trace(run_id: &str, trace: Trace, parsed: &mut Parsed) {
     steps.sort_by_key(|(at, i, _)| (*at, *i));
 
     let mut meta = RunMeta {
-        framework: Some(FRAMEWORK.into()),
+        framework: Some(Format::OpenAiAgents.framework().into()),
         started_at: spans.iter().filter_map(|s| s.started).min(),
         ..RunMeta::default()
     };

@@ -21,9 +21,10 @@ use std::path::Path;
 
 use serde_json::Value;
 
+use crate::format::Format;
 use crate::ingest::adapter::{Adapter, Input};
 use crate::ingest::common::llm_calls::documents;
-use crate::ingest::common::otlp::{FRAMEWORK, LACKS, Where, read_request, replay};
+use crate::ingest::common::otlp::{Where, read_request, replay};
 use crate::ingest::common::sniff;
 use crate::ingest::record::Parsed;
 
@@ -31,18 +32,8 @@ use crate::ingest::record::Parsed;
 pub struct OtelGenAi;
 
 impl Adapter for OtelGenAi {
-    fn name(&self) -> &'static str {
-        "otel-genai"
-    }
-    fn framework(&self) -> &'static str {
-        FRAMEWORK
-    }
-    fn reads(&self) -> &'static str {
-        "OpenTelemetry GenAI spans, OTLP JSON (.json, one export request): chat, invoke_agent and execute_tool \
-         spans → messages, tool calls"
-    }
-    fn lacks(&self) -> &'static str {
-        LACKS
+    fn format(&self) -> Format {
+        Format::OtelGenAi
     }
     fn sniff(&self, _path: &Path, head: &[u8]) -> bool {
         let text = sniff::text(head);

@@ -5,8 +5,9 @@ use std::path::Path;
 
 use serde_json::Value;
 
+use crate::format::Format;
 use crate::ingest::adapter::{Adapter, Input};
-use crate::ingest::common::otlp::{FRAMEWORK, LACKS, Where, read_request, replay};
+use crate::ingest::common::otlp::{Where, read_request, replay};
 use crate::ingest::common::{for_each_line, json_error, sniff};
 use crate::ingest::record::Parsed;
 
@@ -14,18 +15,8 @@ use crate::ingest::record::Parsed;
 pub struct OtelGenAiJsonl;
 
 impl Adapter for OtelGenAiJsonl {
-    fn name(&self) -> &'static str {
-        "otel-genai-jsonl"
-    }
-    fn framework(&self) -> &'static str {
-        FRAMEWORK
-    }
-    fn reads(&self) -> &'static str {
-        "OpenTelemetry GenAI spans, OTLP JSON lines (.jsonl, one export request per line, as the collector's file \
-         exporter writes): chat, invoke_agent and execute_tool spans → messages, tool calls"
-    }
-    fn lacks(&self) -> &'static str {
-        LACKS
+    fn format(&self) -> Format {
+        Format::OtelGenAiJsonl
     }
     fn sniff(&self, path: &Path, head: &[u8]) -> bool {
         let text = sniff::text(head);
