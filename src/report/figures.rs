@@ -1,5 +1,6 @@
-//! Which figures the report draws, built from its rows (and from fits when chains were counted): the paper's
-//! figures 3-9 and the trust-risk curves with bands, the success/OER trade-off and per-system heatmaps.
+//! Which figures the report draws ([`Figure`]s of plain data for [`crate::figures`] to render), built from its rows
+//! (and from fits when chains were counted): the paper's figures 3-9 and the trust-risk curves with bands, the
+//! success/OER trade-off and per-system heatmaps.
 //!
 //! Curves over several sub-scenes or systems are means of sub-scene OER (as the paper's Table III aggregates);
 //! per-system fits use the chains themselves.
