@@ -52,18 +52,29 @@ pub fn parse_bytes(adapter: &dyn Adapter, path: &Path, bytes: &[u8], default_run
 /// Test support: parse a whole file with an adapter, as ingest would, and check its record accounting.
 #[cfg(test)]
 pub fn parse_file(adapter: &dyn Adapter, path: &Path) -> Parsed {
+    parse_file_with_run_id(adapter, path, "fixture-0000")
+}
+
+/// Test support: [`parse_file`] with the run id ingest would derive for a format that records none.
+#[cfg(test)]
+pub fn parse_file_with_run_id(adapter: &dyn Adapter, path: &Path, default_run_id: &str) -> Parsed {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let display = path.display().to_string();
-    let parsed = parse_bytes(adapter, path, &bytes, "fixture-0000");
+    let parsed = parse_bytes(adapter, path, &bytes, default_run_id);
+    assert_accounted(&parsed, &path.display().to_string());
+    parsed
+}
+
+/// Test support: every record read was ingested or rejected.
+#[cfg(test)]
+pub fn assert_accounted(parsed: &Parsed, what: &str) {
     assert_eq!(
         parsed.unaccounted(),
         0,
-        "{display}: read must equal ingested + rejects (read {}, ingested {}, rejects {:?})",
+        "{what}: read must equal ingested + rejects (read {}, ingested {}, rejects {:?})",
         parsed.read,
         parsed.ingested,
         parsed.rejects
     );
-    parsed
 }
 
 /// The first 64 KiB of every real transcript beside the project (of AgentLeak only the first 20 traces of `dev`; its

@@ -172,18 +172,14 @@ fn read_chat(run_id: &str, key: &str, history: &[Value], members: &[String], par
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ingest::adapter::assert_accounted;
     use crate::schema::kind;
 
     const REAL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/realdata/autogen02/whowhen_captainagent");
     const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/autogen02_chat");
 
     fn parse_file(path: &str) -> Parsed {
-        let bytes = std::fs::read(path).unwrap();
-        crate::ingest::adapter::parse_bytes(&Autogen02Chat, Path::new(path), &bytes, "chat-default")
-    }
-
-    fn accounted(parsed: &Parsed) {
-        assert_eq!(parsed.read, parsed.ingested + parsed.rejects.len() as u64, "{:?}", parsed.rejects);
+        crate::ingest::adapter::parse_file_with_run_id(&Autogen02Chat, Path::new(path), "chat-default")
     }
 
     fn names(list: &[String]) -> Vec<&str> {
@@ -194,7 +190,7 @@ mod tests {
     fn real_captainagent_histories_broadcast_to_the_group() {
         for (file, entries) in [("3.json", 8), ("64.json", 10), ("73.json", 7)] {
             let parsed = parse_file(&format!("{REAL}/{file}"));
-            accounted(&parsed);
+            assert_accounted(&parsed, "parsed");
             assert!(parsed.rejects.is_empty(), "{file}: {:?}", parsed.rejects);
             assert_eq!(parsed.read, entries, "{file}");
             assert_eq!(parsed.messages.len(), entries as usize, "{file}");
@@ -238,7 +234,7 @@ mod tests {
     #[test]
     fn chat_result_with_tool_calls_and_a_nameless_task() {
         let parsed = parse_file(&format!("{FIXTURES}/chat_result_tools.json"));
-        accounted(&parsed);
+        assert_accounted(&parsed, "parsed");
         assert!(parsed.rejects.is_empty(), "{:?}", parsed.rejects);
         let shape: Vec<(&str, &str)> = parsed.messages.iter().map(|m| (m.sender.as_str(), m.kind)).collect();
         assert_eq!(
@@ -267,14 +263,14 @@ mod tests {
     #[test]
     fn a_list_of_chat_results_is_one_run_per_chat() {
         let parsed = parse_file(&format!("{FIXTURES}/initiate_chats.json"));
-        accounted(&parsed);
+        assert_accounted(&parsed, "parsed");
         assert!(parsed.rejects.is_empty(), "{:?}", parsed.rejects);
         let runs: Vec<&str> = parsed.runs.iter().map(|r| r.run_id.as_str()).collect();
         assert_eq!(runs, ["chat-default-chat1", "chat-default-chat2"]);
         assert_eq!(parsed.messages.iter().filter(|m| m.run_id == "chat-default-chat2").count(), 2);
         // groupchat.messages as a bare list.
         let parsed = parse_file(&format!("{FIXTURES}/groupchat_messages.json"));
-        accounted(&parsed);
+        assert_accounted(&parsed, "parsed");
         assert!(parsed.rejects.is_empty(), "{:?}", parsed.rejects);
         assert_eq!(parsed.messages.len(), 3);
         assert_eq!(names(&parsed.messages[2].recipients), ["Boss", "Employee"]);
@@ -283,7 +279,7 @@ mod tests {
     #[test]
     fn malformed_entries_and_documents_are_rejected() {
         let parsed = parse_file(&format!("{FIXTURES}/wrong_types.json"));
-        accounted(&parsed);
+        assert_accounted(&parsed, "parsed");
         let reasons: Vec<&str> = parsed.rejects.iter().map(|r| r.reason.as_str()).collect();
         assert_eq!(
             reasons,
@@ -297,7 +293,7 @@ mod tests {
         assert_eq!(parsed.ingested, 2);
 
         let parsed = parse_file(&format!("{FIXTURES}/truncated.json"));
-        accounted(&parsed);
+        assert_accounted(&parsed, "parsed");
         assert_eq!(parsed.rejects.len(), 1);
         assert!(parsed.rejects[0].reason.contains("ends early"), "{}", parsed.rejects[0].reason);
         assert!(parsed.rejects[0].line.is_some());

@@ -166,6 +166,7 @@ fn model_in_response_text(response: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ingest::adapter::assert_accounted;
     use crate::ingest::adapter;
     use crate::ingest::record::Message;
     use crate::schema::kind;
@@ -179,10 +180,6 @@ mod tests {
 
     fn parse_file(path: &str) -> Parsed {
         adapter::parse_file(&Autogen02Log, Path::new(path))
-    }
-
-    fn accounted(parsed: &Parsed) {
-        assert_eq!(parsed.read, parsed.ingested + parsed.rejects.len() as u64, "{:?}", parsed.rejects);
     }
 
     #[test]
@@ -329,7 +326,7 @@ mod tests {
     fn records_before_any_session_header_use_the_default_run() {
         let line = r#"{"source_id": 1, "source_name": "B", "event_name": "received_message", "json_state": "{\"message\": \"hi\", \"sender\": \"A\", \"valid\": true}", "timestamp": "2025-01-15 10:00:00.000000", "thread_id": 1}"#;
         let parsed = parse_bytes("chunk.log", line.as_bytes());
-        accounted(&parsed);
+        assert_accounted(&parsed, "parsed");
         assert_eq!(parsed.runs.len(), 1);
         assert_eq!(parsed.runs[0].run_id, "default-run");
         assert_eq!(parsed.messages[0].ts, Some(1_736_935_200_000_000));

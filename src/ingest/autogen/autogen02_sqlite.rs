@@ -325,6 +325,7 @@ fn llm_call(r: &[Option<String>]) -> Result<LogRecord, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ingest::adapter::assert_accounted;
     use crate::ingest::adapter::parse_file;
     use crate::ingest::record::Message;
     use crate::schema::kind;
@@ -337,10 +338,6 @@ mod tests {
 
     fn parse_fixture(name: &str) -> Parsed {
         parse_file(&Autogen02Sqlite, &Path::new(FIXTURES).join(name))
-    }
-
-    fn accounted(parsed: &Parsed) {
-        assert_eq!(parsed.read, parsed.ingested + parsed.rejects.len() as u64, "{:?}", parsed.rejects);
     }
 
     const S1: &str = "7f3c9a10-0000-4000-8000-000000000001";
@@ -413,7 +410,7 @@ mod tests {
     fn truncated_or_foreign_databases_are_refused_whole() {
         let bytes = std::fs::read(format!("{FIXTURES}/logs.db")).unwrap();
         let parsed = parse_bytes(&bytes[..3000]);
-        accounted(&parsed);
+        assert_accounted(&parsed, "parsed");
         assert_eq!(parsed.rejects.len(), 1);
         assert!(parsed.rejects[0].reason.contains("truncated"), "{}", parsed.rejects[0].reason);
 

@@ -352,6 +352,7 @@ fn tool_result(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ingest::adapter::assert_accounted;
 
     const REAL: &str = concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -360,12 +361,7 @@ mod tests {
     const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/autogen04");
 
     fn parse_file(path: &str) -> Parsed {
-        let bytes = std::fs::read(path).unwrap();
-        crate::ingest::adapter::parse_bytes(&Autogen04, Path::new(path), &bytes, "ag04-default")
-    }
-
-    fn accounted(parsed: &Parsed) {
-        assert_eq!(parsed.read, parsed.ingested + parsed.rejects.len() as u64, "{:?}", parsed.rejects);
+        crate::ingest::adapter::parse_file_with_run_id(&Autogen04, Path::new(path), "ag04-default")
     }
 
     fn shape(parsed: &Parsed) -> Vec<(&str, &str, Vec<&str>)> {
@@ -379,7 +375,7 @@ mod tests {
     #[test]
     fn real_core_handoff_history() {
         let parsed = parse_file(REAL);
-        accounted(&parsed);
+        assert_accounted(&parsed, "parsed");
         assert!(parsed.rejects.is_empty(), "{:?}", parsed.rejects);
         assert_eq!(parsed.read, 6);
         assert_eq!(parsed.runs.len(), 1);
@@ -406,7 +402,7 @@ mod tests {
     #[test]
     fn task_result_of_a_swarm_team() {
         let parsed = parse_file(&format!("{FIXTURES}/task_result_swarm.json"));
-        accounted(&parsed);
+        assert_accounted(&parsed, "parsed");
         assert!(parsed.rejects.is_empty(), "{:?}", parsed.rejects);
         assert_eq!(parsed.read, 10);
         assert_eq!(
@@ -437,7 +433,7 @@ mod tests {
     #[test]
     fn team_state_reads_the_manager_thread_not_the_agent_contexts() {
         let parsed = parse_file(&format!("{FIXTURES}/team_state_round_robin.json"));
-        accounted(&parsed);
+        assert_accounted(&parsed, "parsed");
         assert!(parsed.rejects.is_empty(), "{:?}", parsed.rejects);
         assert_eq!(parsed.read, 3);
         assert_eq!(parsed.runs[0].run_id, "team-7d1f");
@@ -454,7 +450,7 @@ mod tests {
     #[test]
     fn agent_state_llm_context_with_thought_and_unnamed_results() {
         let parsed = parse_file(&format!("{FIXTURES}/assistant_agent_state.json"));
-        accounted(&parsed);
+        assert_accounted(&parsed, "parsed");
         assert!(parsed.rejects.is_empty(), "{:?}", parsed.rejects);
         assert_eq!(
             shape(&parsed),
@@ -473,7 +469,7 @@ mod tests {
     #[test]
     fn malformed_entries_and_documents_are_rejected() {
         let parsed = parse_file(&format!("{FIXTURES}/wrong_types.json"));
-        accounted(&parsed);
+        assert_accounted(&parsed, "parsed");
         let reasons: Vec<&str> = parsed.rejects.iter().map(|r| r.reason.as_str()).collect();
         assert_eq!(
             reasons,
@@ -489,7 +485,7 @@ mod tests {
         assert_eq!(parsed.ingested, 1);
 
         let parsed = parse_file(&format!("{FIXTURES}/truncated.json"));
-        accounted(&parsed);
+        assert_accounted(&parsed, "parsed");
         assert!(parsed.rejects[0].reason.starts_with("AutoGen 0.4 document: it ends early"));
 
         let input = Input {
@@ -501,7 +497,7 @@ mod tests {
             default_run_id: "d",
         };
         let parsed = Autogen04.parse(&input);
-        accounted(&parsed);
+        assert_accounted(&parsed, "parsed");
         assert!(parsed.rejects[0].reason.contains("found no message list"));
     }
 

@@ -193,16 +193,13 @@ impl<'a> RunDraft<'a> {
 mod tests {
     use super::*;
     use crate::schema::kind;
-    use std::path::PathBuf;
 
     const REAL: &str =
         concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/realdata/metagpt/gpt-laboratory_metagpt_loguru_20260328.txt");
     const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/metagpt");
 
     fn parse_file(path: &str) -> Parsed {
-        let bytes = std::fs::read(path).unwrap();
-        let path = PathBuf::from(path);
-        crate::ingest::adapter::parse_bytes(&MetagptLog, &path, &bytes, "log-abcd")
+        crate::ingest::adapter::parse_file_with_run_id(&MetagptLog, Path::new(path), "log-abcd")
     }
 
     #[test]

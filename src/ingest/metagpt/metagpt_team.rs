@@ -284,7 +284,6 @@ fn split_history(history: &str, roster: &Roster) -> Vec<Result<(String, String),
 mod tests {
     use super::*;
     use crate::schema::kind;
-    use std::path::PathBuf;
 
     const REAL: &str =
         concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/realdata/metagpt/iridium-soda_metagpt_tool_demo_team.json");
@@ -293,9 +292,7 @@ mod tests {
     const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/metagpt");
 
     fn parse_file(path: &str) -> Parsed {
-        let bytes = std::fs::read(path).unwrap();
-        let path = PathBuf::from(path);
-        crate::ingest::adapter::parse_bytes(&MetagptTeam, &path, &bytes, "team-1234")
+        crate::ingest::adapter::parse_file_with_run_id(&MetagptTeam, Path::new(path), "team-1234")
     }
 
     #[test]
