@@ -9,6 +9,7 @@
 pub mod adapter;
 pub mod common;
 pub mod manifest;
+pub mod own;
 mod read;
 pub mod record;
 pub mod registry;
@@ -87,6 +88,8 @@ pub struct Summary {
     pub duplicates: u64,
     /// `--strict` stopped the batch at the first reject.
     pub stopped_early: bool,
+    /// tvp's own files found among the inputs (a simulated corpus's truth and manifest), not read: file and why.
+    pub skipped: Vec<(String, &'static str)>,
 }
 
 impl Summary {
@@ -125,6 +128,7 @@ impl Progress for Quiet {
 /// store itself failed.
 pub fn ingest(paths: &[PathBuf], store: &Store, options: &Options, progress: &dyn Progress) -> Result<Summary> {
     let (files, missing) = discover(paths);
+    let (own, files): (Vec<PathBuf>, Vec<PathBuf>) = files.into_iter().partition(|f| own::own_file(f).is_some());
     let total: u64 = files.iter().map(|f| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0)).sum();
     progress.begin(files.len(), total);
     let known = store.distinct_strings(crate::schema::Table::Sources.name(), crate::schema::col::SOURCE_HASH)?;
@@ -173,6 +177,7 @@ pub fn ingest(paths: &[PathBuf], store: &Store, options: &Options, progress: &dy
         summary.add(report);
     }
     summary.files.sort_by(|a, b| a.file.cmp(&b.file));
+    summary.skipped = own.iter().filter_map(|f| Some((f.display().to_string(), own::own_file(f)?))).collect();
     summary.stopped_early = stop.load(Ordering::Relaxed);
     Ok(summary)
 }

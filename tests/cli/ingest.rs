@@ -329,3 +329,30 @@ fn zstd_files_are_read_by_their_magic_bytes() {
         (Some(6), Some(Format::Jsonl.name()))
     );
 }
+
+/// Issue 14: ingesting the simulator's own output folder reads the transcripts and skips tvp's own truth and
+/// manifest with a note, instead of rejecting them as an unknown format.
+#[test]
+fn the_simulators_own_truth_and_manifest_are_skipped_with_a_note() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpus");
+    let run =
+        tvp(&["simulate", "--out", corpus.to_str().unwrap(), "--scenario", "S1-1", "--chains", "1", "--seed", "3"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let store = dir.path().join("store");
+    let manifest = corpus.join("manifest.csv");
+    let (code, summary) =
+        ingest_json(&[corpus.to_str().unwrap(), manifest.to_str().unwrap()], store.to_str().unwrap(), &[]);
+    assert_eq!(code, 0, "{summary}");
+    assert_eq!(summary["rejected"].as_u64(), Some(0), "{summary}");
+    assert!(summary["runs"].as_u64().unwrap() > 0, "{summary}");
+    let skipped: Vec<&str> = summary["skipped"].as_array().unwrap().iter().map(|s| s[0].as_str().unwrap()).collect();
+    assert_eq!(skipped.len(), 2, "{summary}");
+    assert!(skipped.iter().any(|f| f.ends_with("truth.jsonl")) && skipped.iter().any(|f| f.ends_with("manifest.csv")));
+    let files = summary["files"].as_array().unwrap();
+    assert!(files.iter().all(|f| !f["file"].as_str().unwrap().ends_with("truth.jsonl")), "{summary}");
+
+    let run = tvp(&["ingest", "--store", dir.path().join("store2").to_str().unwrap(), corpus.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("note: skipped") && run.stdout.contains("truth.jsonl"), "{}", run.stdout);
+}

@@ -166,8 +166,8 @@ fn model_in_response_text(response: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::adapter::assert_accounted;
     use crate::ingest::adapter;
+    use crate::ingest::adapter::assert_accounted;
     use crate::ingest::record::Message;
     use crate::schema::kind;
 
