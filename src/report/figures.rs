@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use super::{OerRow, ReportData};
 use crate::figures::{Chart, Figure, Group3d, Point, Series, TradeoffSeries};
-use crate::metrics::{SystemKey, trust_key as key};
+use crate::metrics::{Defense, SystemKey, trust_key as key};
 use crate::stats::ad;
 
 fn tau_label(t: f64) -> String {
@@ -68,7 +68,7 @@ fn distinct<T: Ord + Clone>(items: impl Iterator<Item = T>) -> Vec<T> {
 
 pub fn figures(data: &ReportData) -> Vec<Figure> {
     let rows = &data.rows;
-    let undefended = |r: &OerRow| r.system.defense == "none";
+    let undefended = |r: &OerRow| r.system.is_undefended();
     let frameworks = distinct(rows.iter().filter(|r| undefended(r)).map(|r| r.system.framework.clone()));
     let backends = distinct(rows.iter().filter(|r| undefended(r)).map(|r| r.system.backend.clone()));
     let levels = data.trust_levels();
@@ -92,7 +92,7 @@ pub fn figures(data: &ReportData) -> Vec<Figure> {
             .iter()
             .map(|g| {
                 let v: Vec<f64> =
-                    drift.iter().filter(|((s, _), _)| s.defense == "none" && group(s) == *g).map(|(_, a)| *a).collect();
+                    drift.iter().filter(|((s, _), _)| s.is_undefended() && group(s) == *g).map(|(_, a)| *a).collect();
                 (if v.is_empty() { f64::NAN } else { v.iter().sum::<f64>() / v.len() as f64 }, None)
             })
             .collect();
@@ -166,7 +166,7 @@ pub fn figures(data: &ReportData) -> Vec<Figure> {
             .map(|f| {
                 let pts = t
                     .iter()
-                    .filter(|((s, _), v)| s.framework == *f && s.defense == "none" && v.len() == 3)
+                    .filter(|((s, _), v)| s.framework == *f && s.is_undefended() && v.len() == 3)
                     .map(|(_, v)| (v[0].1, v[1].1, v[2].1))
                     .collect();
                 (f.clone(), pts)
@@ -188,7 +188,10 @@ pub fn figures(data: &ReportData) -> Vec<Figure> {
         let s: Vec<Series> = defenses
             .iter()
             .map(|d| {
-                let label = if d == "none" { "no defense".to_string() } else { d.clone() };
+                let label = match d {
+                    Defense::None => "no defense".to_string(),
+                    Defense::Named(name) => name.clone(),
+                };
                 series(
                     label,
                     &mean_curve(rows, |r| r.system.defense == *d && defended.contains(&r.system.undefended())),
@@ -205,7 +208,7 @@ pub fn figures(data: &ReportData) -> Vec<Figure> {
     // Beyond the paper: fitted trust-risk curves with 95 % bands.
     if let Some(fits) = &data.fits {
         let mut s = Vec::new();
-        for fit in fits.systems.iter().filter(|f| f.system.defense == "none") {
+        for fit in fits.systems.iter().filter(|f| f.system.is_undefended()) {
             let Some(chosen) = fit.chosen() else { continue };
             let points = (0..=50)
                 .map(|i| {

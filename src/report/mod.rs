@@ -23,7 +23,7 @@ use self::tables::{Table, escape};
 use crate::error::{Error, Result};
 use crate::figures::{Figure, render};
 use crate::fit::Fits;
-use crate::metrics::{Metrics, SystemKey};
+use crate::metrics::{Metric, Metrics, SystemKey, Weights};
 
 /// OER of one (system, sub-scene, τ), with the chains behind it when they were counted.
 #[derive(Debug, Clone, PartialEq)]
@@ -108,7 +108,7 @@ impl ReportData {
             Some(m) => m
                 .drift
                 .iter()
-                .filter(|d| d.weights == "equal")
+                .filter(|d| d.weights == Weights::Equal)
                 .map(|d| ((d.system.clone(), d.scenario_id.clone()), d.ad))
                 .collect(),
             None => self::figures::drift_from_rows(&self.rows),
@@ -384,12 +384,12 @@ pub fn write(data: &ReportData, out: &Path) -> Result<Written> {
                 ],
                 rows: vec![],
             };
-            for a in metrics.aggregates.iter().filter(|a| a.metric == "oer" || a.metric == "ad") {
+            for a in metrics.aggregates.iter().filter(|a| a.metric == Metric::Oer || a.metric == Metric::Ad) {
                 t.rows.push(vec![
                     a.system.name(),
-                    a.metric.into(),
+                    a.metric.as_str().into(),
                     a.trust.map_or("-".into(), |t| t.to_string()),
-                    a.aggregation.into(),
+                    a.aggregation.as_str().into(),
                     match (a.low, a.high) {
                         (Some(l), Some(h)) => interval((a.value, l, h)),
                         _ => num(a.value),
