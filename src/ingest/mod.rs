@@ -369,7 +369,7 @@ fn read_file(
         let hash = |known: &Option<String>| hash_now(known).unwrap_or_default();
         let chunk_bytes = CHUNK_BYTES;
         let stream = Stream { path, display: &display, stem: &stem, adapter, source, known, hash: &hash, chunk_bytes };
-        stream_chunks(full, stream, &mut report, sender, options.strict, &|| meter.tick(progress));
+        stream_chunks(full, stream, &mut report, sender, options.strict, &|| progress.advance(meter.unreported()));
     } else if bytes > MAX_DOCUMENT_BYTES {
         let reason = format!(
             "the file is {bytes} bytes, more than a one-document {} file may be ({MAX_DOCUMENT_BYTES} bytes)",

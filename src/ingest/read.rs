@@ -6,8 +6,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::Ordering;
 
-use super::Progress;
-
 /// Line-oriented files are cut into chunks of about this size for parallel parsing. What an ingest holds at once is
 /// about 20 times this (a window of chunks per file being read, raw, parsed and as Arrow, the parts queued for the
 /// writer): 4 MiB keeps that near 100 MiB, and a chunk is still thousands of lines (issue 10).
@@ -22,10 +20,11 @@ pub(super) struct Meter {
 }
 
 impl Meter {
-    pub(super) fn tick(&self, progress: &dyn Progress) {
+    /// The bytes read since the last call, for the progress display.
+    pub(super) fn unreported(&self) -> u64 {
         let read = self.read.load(Ordering::Relaxed);
         let before = self.reported.swap(read, Ordering::Relaxed);
-        progress.advance(read.saturating_sub(before));
+        read.saturating_sub(before)
     }
 }
 
