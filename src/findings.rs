@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::mask::Reveal;
-use crate::metrics::SystemKey;
+use crate::metrics::{Defense, SystemKey};
 use crate::schema::kind;
 use crate::sql::{named, query};
 use crate::stats::rates::wilson;
@@ -320,7 +320,7 @@ pub async fn read(ctx: &SessionContext, store: &str, reveal: Reveal) -> Result<F
                     system: SystemKey {
                         framework: or_unknown(&framework, "framework"),
                         backend: or_unknown(&backend, "backend"),
-                        defense: opt(&defense, i).unwrap_or_else(|| "none".into()),
+                        defense: opt(&defense, i).map_or(Defense::None, |d| Defense::from_label(&d)),
                     },
                     framework: opt(&framework, i),
                     backend: opt(&backend, i),

@@ -15,7 +15,7 @@ use arrow::array::{ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::metrics::{BOOTSTRAP_REPLICATES, BOOTSTRAP_SEED, Metrics, SystemKey, trust_key};
+use crate::metrics::{BOOTSTRAP_REPLICATES, BOOTSTRAP_SEED, Metrics, SystemKey, Weights, trust_key};
 use crate::schema::Table;
 use crate::stats::{
     McNemar, RateEffect, SystemPoint, TrustFit, TrustPoint, TrustShape, ad_effect, fit_trust_by_aic, mcnemar_pairs,
@@ -190,7 +190,7 @@ pub fn fit(metrics: &Metrics, epsilon: f64) -> Fits {
 fn defense_effects(metrics: &Metrics) -> Vec<DefenseEffect> {
     let all = metrics.systems();
     let mut effects = Vec::new();
-    for defended in all.iter().filter(|s| s.defense != "none") {
+    for defended in all.iter().filter(|s| !s.is_undefended()) {
         let baseline = defended.undefended();
         if !all.contains(&baseline) {
             continue;
@@ -244,7 +244,7 @@ fn defense_effects(metrics: &Metrics) -> Vec<DefenseEffect> {
             metrics
                 .drift
                 .iter()
-                .filter(|d| d.system == *s && d.weights == "equal")
+                .filter(|d| d.system == *s && d.weights == Weights::Equal)
                 .map(|d| (d.scenario_id.as_str(), d.ad))
                 .collect()
         };
@@ -288,7 +288,7 @@ impl Fits {
             text(&|(s, _)| s.system.name()),
             text(&|(s, _)| s.system.framework.clone()),
             text(&|(s, _)| s.system.backend.clone()),
-            text(&|(s, _)| s.system.defense.clone()),
+            text(&|(s, _)| s.system.defense.to_string()),
             text(&|(_, f)| f.shape.to_string()),
             Arc::new(BooleanArray::from_iter(rows.iter().map(|(_, f)| Some(f.chosen)))),
             coef(0, 0),

@@ -8,6 +8,7 @@ pub mod error;
 pub mod figures;
 pub mod findings;
 pub mod fit;
+pub mod format;
 pub mod ingest;
 pub mod label;
 pub mod mask;

@@ -31,18 +31,147 @@ pub const BOOTSTRAP_SEED: u64 = 20251021;
 pub struct SystemKey {
     pub framework: String,
     pub backend: String,
-    pub defense: String,
+    pub defense: Defense,
 }
 
 impl SystemKey {
     pub fn name(&self) -> String {
         let base = format!("{}-{}", self.framework, self.backend);
-        if self.defense == "none" { base } else { format!("{base}+{}", self.defense) }
+        match &self.defense {
+            Defense::None => base,
+            Defense::Named(defense) => format!("{base}+{defense}"),
+        }
     }
 
     /// The same system without its defense.
     pub fn undefended(&self) -> SystemKey {
-        SystemKey { defense: "none".into(), ..self.clone() }
+        SystemKey { defense: Defense::None, ..self.clone() }
+    }
+
+    /// Whether the system ran without a defense.
+    pub fn is_undefended(&self) -> bool {
+        self.defense == Defense::None
+    }
+}
+
+/// A system's defense: none, or the one its runs name (`runs.defense`; `none` there is [`Defense::None`]).
+/// Compared, ordered and hashed by its label, so systems sort as their labels do.
+#[derive(Debug, Clone)]
+pub enum Defense {
+    None,
+    Named(String),
+}
+
+impl Defense {
+    /// The defense a label names: `none` is no defense.
+    pub fn from_label(label: &str) -> Defense {
+        if label == "none" { Defense::None } else { Defense::Named(label.to_string()) }
+    }
+
+    /// `none`, or the defense's name.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Defense::None => "none",
+            Defense::Named(name) => name,
+        }
+    }
+}
+
+impl std::fmt::Display for Defense {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq for Defense {
+    fn eq(&self, other: &Defense) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Defense {}
+
+impl PartialOrd for Defense {
+    fn partial_cmp(&self, other: &Defense) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Defense {
+    fn cmp(&self, other: &Defense) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl std::hash::Hash for Defense {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl Serialize for Defense {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+/// How an AD weights the trust levels: `equal` (1/|T|) or `size` (∝ chains at each level).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Weights {
+    Equal,
+    Size,
+}
+
+/// What an [`Aggregate`] measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Metric {
+    Oer,
+    TaskSuccess,
+    OverAuthorization,
+    Ad,
+}
+
+/// How an [`Aggregate`] was computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Aggregation {
+    /// All chains together.
+    Pooled,
+    /// The plain mean of per-scenario values.
+    MeanOfScenarios,
+    /// AD of the pooled OER curve.
+    OfPooledOer,
+    /// AD of the mean-of-scenarios OER curve.
+    OfMeanOer,
+}
+
+/// The names these sets have in the store and in JSON (serde's `snake_case` of the variants).
+macro_rules! labels {
+    ($($t:ty { $($v:ident => $s:literal),* $(,)? })*) => {$(
+        impl $t {
+            pub fn as_str(self) -> &'static str {
+                match self { $(<$t>::$v => $s),* }
+            }
+        }
+
+        impl std::fmt::Display for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    )*};
+}
+
+labels! {
+    Weights { Equal => "equal", Size => "size" }
+    Metric { Oer => "oer", TaskSuccess => "task_success", OverAuthorization => "over_authorization", Ad => "ad" }
+    Aggregation {
+        Pooled => "pooled",
+        MeanOfScenarios => "mean_of_scenarios",
+        OfPooledOer => "of_pooled_oer",
+        OfMeanOer => "of_mean_oer",
     }
 }
 
@@ -82,8 +211,7 @@ impl Cell {
 pub struct Drift {
     pub system: SystemKey,
     pub scenario_id: String,
-    /// `equal` or `size`.
-    pub weights: &'static str,
+    pub weights: Weights,
     pub levels: usize,
     pub oer_mean: f64,
     pub ad: f64,
@@ -92,11 +220,10 @@ pub struct Drift {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Aggregate {
     pub system: SystemKey,
-    /// `oer`, `task_success`, `over_authorization` or `ad`.
-    pub metric: &'static str,
+    pub metric: Metric,
     pub trust: Option<f64>,
-    /// How it was computed, e.g. `pooled` or `mean_of_scenarios`.
-    pub aggregation: &'static str,
+    /// How it was computed.
+    pub aggregation: Aggregation,
     pub value: f64,
     pub low: Option<f64>,
     pub high: Option<f64>,
@@ -157,7 +284,7 @@ pub async fn compute(store: &Store) -> Result<Metrics> {
                 system: SystemKey {
                     framework: or_unknown(framework, "framework"),
                     backend: or_unknown(backend, "backend"),
-                    defense: if defense.is_null(i) { "none".into() } else { defense.value(i).to_string() },
+                    defense: if defense.is_null(i) { Defense::None } else { Defense::from_label(defense.value(i)) },
                 },
                 scenario_id: scenario.value(i).to_string(),
                 trust: trust.value(i),
@@ -211,7 +338,7 @@ pub fn from_chains(chains: Vec<ChainOutcome>) -> Metrics {
         let oer: Vec<f64> = levels.iter().map(|c| c.oer()).collect();
         let counts: Vec<u64> = levels.iter().map(|c| c.chains).collect();
         let size = weights_from_counts(&counts);
-        for (weights, w) in [("equal", None), ("size", Some(size.as_slice()))] {
+        for (weights, w) in [(Weights::Equal, None), (Weights::Size, Some(size.as_slice()))] {
             let total: f64 = w.map_or(1.0, |w| w.iter().sum());
             let mean = match w {
                 None => oer.iter().sum::<f64>() / oer.len() as f64,
@@ -241,10 +368,10 @@ fn system_aggregates(cells: &[Cell], drift: &[Drift]) -> Vec<Aggregate> {
     // Per τ: the pooled rate (all chains together, Wilson interval) and the mean of per-scenario rates
     // (bootstrap over scenarios).
     type Rate = fn(&Cell) -> (u64, u64);
-    let rates: [(&'static str, Rate); 3] = [
-        ("oer", |c| (c.over_exposed, c.chains)),
-        ("task_success", |c| (c.succeeded, c.success_known)),
-        ("over_authorization", |c| (c.over_authorized, c.chains)),
+    let rates: [(Metric, Rate); 3] = [
+        (Metric::Oer, |c| (c.over_exposed, c.chains)),
+        (Metric::TaskSuccess, |c| (c.succeeded, c.success_known)),
+        (Metric::OverAuthorization, |c| (c.over_authorized, c.chains)),
     ];
     for ((system, _), group) in &by_system_tau {
         let trust = group[0].trust;
@@ -259,7 +386,7 @@ fn system_aggregates(cells: &[Cell], drift: &[Drift]) -> Vec<Aggregate> {
                 system: system.clone(),
                 metric,
                 trust: Some(trust),
-                aggregation: "pooled",
+                aggregation: Aggregation::Pooled,
                 value: k as f64 / n as f64,
                 low,
                 high,
@@ -278,20 +405,24 @@ fn system_aggregates(cells: &[Cell], drift: &[Drift]) -> Vec<Aggregate> {
     let systems: std::collections::BTreeSet<&SystemKey> = cells.iter().map(|c| &c.system).collect();
     for system in systems {
         let per_scenario: Vec<f64> =
-            drift.iter().filter(|d| d.system == *system && d.weights == "equal").map(|d| d.ad).collect();
+            drift.iter().filter(|d| d.system == *system && d.weights == Weights::Equal).map(|d| d.ad).collect();
         let chains: u64 = cells.iter().filter(|c| c.system == *system).map(|c| c.chains).sum();
-        out.push(mean_of_scenarios(system, "ad", None, &per_scenario, chains));
-        for aggregation in ["pooled", "mean_of_scenarios"] {
+        out.push(mean_of_scenarios(system, Metric::Ad, None, &per_scenario, chains));
+        for aggregation in [Aggregation::Pooled, Aggregation::MeanOfScenarios] {
             let curve: Vec<f64> = out
                 .iter()
-                .filter(|a| a.system == *system && a.metric == "oer" && a.aggregation == aggregation)
+                .filter(|a| a.system == *system && a.metric == Metric::Oer && a.aggregation == aggregation)
                 .map(|a| a.value)
                 .collect();
             out.push(Aggregate {
                 system: system.clone(),
-                metric: "ad",
+                metric: Metric::Ad,
                 trust: None,
-                aggregation: if aggregation == "pooled" { "of_pooled_oer" } else { "of_mean_oer" },
+                aggregation: if aggregation == Aggregation::Pooled {
+                    Aggregation::OfPooledOer
+                } else {
+                    Aggregation::OfMeanOer
+                },
                 value: ad(&curve, None),
                 low: None,
                 high: None,
@@ -305,19 +436,13 @@ fn system_aggregates(cells: &[Cell], drift: &[Drift]) -> Vec<Aggregate> {
 }
 
 /// The plain mean of per-scenario values, with a seeded bootstrap interval over scenarios.
-fn mean_of_scenarios(
-    system: &SystemKey,
-    metric: &'static str,
-    trust: Option<f64>,
-    values: &[f64],
-    chains: u64,
-) -> Aggregate {
+fn mean_of_scenarios(system: &SystemKey, metric: Metric, trust: Option<f64>, values: &[f64], chains: u64) -> Aggregate {
     let ci = cluster_bootstrap(values, BOOTSTRAP_REPLICATES, BOOTSTRAP_SEED, |xs| mean(xs.iter().copied()));
     Aggregate {
         system: system.clone(),
         metric,
         trust,
-        aggregation: "mean_of_scenarios",
+        aggregation: Aggregation::MeanOfScenarios,
         value: ci.estimate,
         low: ci.lo.is_finite().then_some(ci.lo),
         high: ci.hi.is_finite().then_some(ci.hi),
@@ -392,7 +517,7 @@ impl Metrics {
         let mut columns = system_columns(d.iter().map(|d| &d.system));
         columns.extend([
             strings(d.iter().map(|d| d.scenario_id.as_str())),
-            strings(d.iter().map(|d| d.weights)),
+            strings(d.iter().map(|d| d.weights.as_str())),
             Arc::new(Int32Array::from_iter_values(d.iter().map(|d| d.levels as i32))) as ArrayRef,
             floats(d.iter().map(|d| d.oer_mean)),
             floats(d.iter().map(|d| d.ad)),
@@ -404,9 +529,9 @@ impl Metrics {
         let a = &self.aggregates;
         let mut columns = system_columns(a.iter().map(|a| &a.system));
         columns.extend([
-            strings(a.iter().map(|a| a.metric)),
+            strings(a.iter().map(|a| a.metric.as_str())),
             optional_floats(a.iter().map(|a| a.trust)),
-            strings(a.iter().map(|a| a.aggregation)),
+            strings(a.iter().map(|a| a.aggregation.as_str())),
             floats(a.iter().map(|a| a.value)),
             optional_floats(a.iter().map(|a| a.low)),
             optional_floats(a.iter().map(|a| a.high)),
@@ -429,9 +554,9 @@ impl Metrics {
     pub fn aggregate(
         &self,
         system: &SystemKey,
-        metric: &str,
+        metric: Metric,
         trust: Option<f64>,
-        aggregation: &str,
+        aggregation: Aggregation,
     ) -> Option<&Aggregate> {
         self.aggregates.iter().find(|a| {
             a.system == *system
@@ -461,7 +586,7 @@ mod tests {
     use super::*;
 
     fn system() -> SystemKey {
-        SystemKey { framework: "AgentScope".into(), backend: "Qwen".into(), defense: "none".into() }
+        SystemKey { framework: "AgentScope".into(), backend: "Qwen".into(), defense: Defense::None }
     }
 
     /// `n` chains of `scenario` at `trust`, the first `k` of them over-exposed.
@@ -511,18 +636,18 @@ mod tests {
     #[test]
     fn drift_is_the_weighted_population_variance_of_oer_over_trust() {
         let m = fixture();
-        let get = |s: &str, w: &str| m.drift.iter().find(|d| d.scenario_id == s && d.weights == w).unwrap();
-        close(get("S1", "equal").oer_mean, 7.0 / 12.0);
+        let get = |s: &str, w: Weights| m.drift.iter().find(|d| d.scenario_id == s && d.weights == w).unwrap();
+        close(get("S1", Weights::Equal).oer_mean, 7.0 / 12.0);
         close(
-            get("S1", "equal").ad,
+            get("S1", Weights::Equal).ad,
             (0.25f64 - 7.0 / 12.0).powi(2) / 3.0
                 + (0.5f64 - 7.0 / 12.0).powi(2) / 3.0
                 + (1.0f64 - 7.0 / 12.0).powi(2) / 3.0,
         );
-        close(get("S1", "size").oer_mean, 0.6875);
-        close(get("S1", "size").ad, 0.10546875);
-        close(get("S2", "equal").ad, 0.0);
-        assert_eq!(get("S1", "equal").levels, 3);
+        close(get("S1", Weights::Size).oer_mean, 0.6875);
+        close(get("S1", Weights::Size).ad, 0.10546875);
+        close(get("S2", Weights::Equal).ad, 0.0);
+        assert_eq!(get("S1", Weights::Equal).levels, 3);
     }
 
     #[test]
@@ -530,23 +655,23 @@ mod tests {
         let m = fixture();
         let s = system();
         // τ = 0.1: S1 1/4 and S2 0/2 → pooled 1/6, mean of scenarios 0.125.
-        let pooled = m.aggregate(&s, "oer", Some(0.1), "pooled").unwrap();
+        let pooled = m.aggregate(&s, Metric::Oer, Some(0.1), Aggregation::Pooled).unwrap();
         close(pooled.value, 1.0 / 6.0);
         assert_eq!(pooled.interval, Some("wilson"));
         let (lo, hi) = wilson(1, 6).unwrap();
         close(pooled.low.unwrap(), lo);
         close(pooled.high.unwrap(), hi);
-        let mean = m.aggregate(&s, "oer", Some(0.1), "mean_of_scenarios").unwrap();
+        let mean = m.aggregate(&s, Metric::Oer, Some(0.1), Aggregation::MeanOfScenarios).unwrap();
         close(mean.value, 0.125);
         assert!(mean.low.unwrap() <= 0.125 && mean.high.unwrap() >= 0.125);
         // AD: mean of per-scenario AD = (0.097222 + 0) / 2.
-        let ad_mean = m.aggregate(&s, "ad", None, "mean_of_scenarios").unwrap();
+        let ad_mean = m.aggregate(&s, Metric::Ad, None, Aggregation::MeanOfScenarios).unwrap();
         close(ad_mean.value, 0.5 * (7.0 / 72.0));
         // AD of the pooled curve: pooled OER 1/6, 2/6, 8/10.
         let curve = [1.0 / 6.0, 2.0 / 6.0, 0.8];
         let mu = curve.iter().sum::<f64>() / 3.0;
         close(
-            m.aggregate(&s, "ad", None, "of_pooled_oer").unwrap().value,
+            m.aggregate(&s, Metric::Ad, None, Aggregation::OfPooledOer).unwrap().value,
             curve.iter().map(|x| (x - mu).powi(2)).sum::<f64>() / 3.0,
         );
         assert_eq!(m.trust_levels(), vec![0.1, 0.5, 0.9]);

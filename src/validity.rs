@@ -558,7 +558,7 @@ impl Correction {
                 system(SystemKey::name),
                 system(|s| s.framework.clone()),
                 system(|s| s.backend.clone()),
-                system(|s| s.defense.clone()),
+                system(|s| s.defense.to_string()),
                 Arc::new(StringArray::from_iter(r.iter().map(|row| row.scenario_id.as_deref()))),
                 floats(r.iter().map(|row| Some(row.trust))),
                 strings(r.iter().map(CorrectedRow::aggregation)),

@@ -133,7 +133,7 @@ fn print_scenario(s: &Scenario, reveal: Reveal) {
             println!("  {:<24} {:<11} {}", a.id, if a.allowed { "allowed" } else { "NOT allowed" }, a.description);
         }
     }
-    let require = format!("{:?}", s.success.require).to_lowercase();
+    let require = s.success.require.as_str();
     println!(
         "success ({require} of): actions [{}] items [{}]",
         s.success.actions.join(", "),

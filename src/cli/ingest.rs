@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::Args;
-use tvp::ingest::adapter::by_name;
 use tvp::ingest::manifest::Manifest;
+use tvp::ingest::registry::by_name;
 use tvp::ingest::{Options, Quiet, Summary};
 use tvp::store::Store;
 
@@ -82,6 +82,9 @@ pub fn print_summary(summary: &Summary, store: &std::path::Path, seconds: f64) {
         "records: {} read = {} ingested + {} rejected; {} runs, {} messages",
         summary.read, summary.ingested, summary.rejected, summary.runs, summary.messages
     );
+    for (file, why) in &summary.skipped {
+        println!("note: skipped {file}: {why}");
+    }
     if summary.duplicates > 0 {
         println!("skipped {} files already in the store (same content)", summary.duplicates);
     }

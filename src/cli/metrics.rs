@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use tvp::fit::DEFAULT_EPSILON;
+use tvp::metrics::{Aggregation, Metric};
 use tvp::store::Store;
 
 #[derive(Debug, Args)]
@@ -55,11 +56,13 @@ pub fn run(args: MetricsArgs) -> tvp::Result<i32> {
             .iter()
             .map(|&t| {
                 metrics
-                    .aggregate(&fit.system, "oer", Some(t), "pooled")
+                    .aggregate(&fit.system, Metric::Oer, Some(t), Aggregation::Pooled)
                     .map_or(format!("{:>9}", "-"), |a| format!("{:>9.3}", a.value))
             })
             .collect();
-        let ad = metrics.aggregate(&fit.system, "ad", None, "mean_of_scenarios").map_or(f64::NAN, |a| a.value);
+        let ad = metrics
+            .aggregate(&fit.system, Metric::Ad, None, Aggregation::MeanOfScenarios)
+            .map_or(f64::NAN, |a| a.value);
         let chosen = fit.chosen();
         println!(
             "{:<36} {}  {:>8.4}  {:>10}  {}",

@@ -1,5 +1,6 @@
-//! Shared drawing: the canvas layout (title, plot, legend column), the palette and markers, text measuring and
-//! wrapping, and the cartesian frame that the line, bar, box and trade-off charts draw into.
+//! The drawing toolkit every chart kind uses: the canvas layout (title, plot, legend column), the palette and markers,
+//! text measuring and wrapping, and the cartesian frame that the line, bar, box and trade-off charts draw into. It
+//! knows no chart kind: [`super::draw_figure`] dispatches a figure to the module that draws its kind.
 //!
 //! Everything is drawn on the root area in absolute pixels; `Ctx::s` scales the 1200 × 800 layout to the PNG.
 
@@ -9,8 +10,6 @@ use plotters::coord::Shift;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
-
-use super::{Chart, Figure, bars, boxes, heatmap, lines, radar, scatter3d, tradeoff};
 
 pub(super) type Res<T = ()> = std::result::Result<T, String>;
 pub(super) type Area<DB> = DrawingArea<DB, Shift>;
@@ -243,46 +242,26 @@ pub(super) fn min_max(values: impl IntoIterator<Item = f64>) -> Option<(f64, f64
     })
 }
 
-/// Draw the whole figure on `root` at scale `s`.
-pub(super) fn figure<DB: DrawingBackend>(root: &Area<DB>, fig: &Figure, s: f64) -> Res {
-    let ctx = Ctx { s };
-    root.fill(&WHITE).map_err(err)?;
-    let (w, h) = root.dim_in_pixel();
-    let top = header(root, fig, &ctx, w as i32)?;
-    let body = PxRect { x0: ctx.px(20.0), y0: top, x1: w as i32 - ctx.px(20.0), y1: h as i32 - ctx.px(16.0) };
-    let drawn = match &fig.chart {
-        Chart::Lines { series, band, x_label, y_label, y_range } => {
-            lines::draw(root, body, &ctx, series, *band, x_label, y_label, *y_range)?
-        }
-        Chart::Bars { groups, series, y_label } => bars::draw(root, body, &ctx, groups, series, y_label)?,
-        Chart::Boxes { categories, y_label } => boxes::draw(root, body, &ctx, categories, y_label)?,
-        Chart::Radar { axes, series } => radar::draw(root, body, &ctx, axes, series)?,
-        Chart::Scatter3d { groups, axis_labels } => scatter3d::draw(root, body, &ctx, groups, axis_labels)?,
-        Chart::Tradeoff { series, x_label, y_label } => tradeoff::draw(root, body, &ctx, series, x_label, y_label)?,
-        Chart::Heatmap { rows, columns, values, value_label } => {
-            heatmap::draw(root, body, &ctx, rows, columns, values, value_label)?
-        }
-    };
-    if !drawn {
-        no_data(root, body, &ctx)?;
-    }
-    Ok(())
-}
-
 /// Title and subtitle, centered and shrunk to fit the width; returns the y where the body starts.
-fn header<DB: DrawingBackend>(root: &Area<DB>, fig: &Figure, ctx: &Ctx, w: i32) -> Res<i32> {
+pub(super) fn header<DB: DrawingBackend>(
+    root: &Area<DB>,
+    title: &str,
+    subtitle: Option<&str>,
+    ctx: &Ctx,
+    w: i32,
+) -> Res<i32> {
     let max_w = w - ctx.px(40.0);
     let mut size = 36.0;
     let mut style = ctx.bold(size);
-    while size > 18.0 && measure(root, &fig.title, &style).0 > max_w {
+    while size > 18.0 && measure(root, title, &style).0 > max_w {
         size -= 1.0;
         style = ctx.bold(size);
     }
-    let title = fit(root, &fig.title, &style, max_w);
+    let title = fit(root, title, &style, max_w);
     let mut y = ctx.px(18.0);
     text(root, &title, &style, (w / 2, y), HPos::Center, VPos::Top)?;
     y += ctx.px(size * 1.25);
-    if let Some(sub) = fig.subtitle.as_deref().filter(|s| !s.trim().is_empty()) {
+    if let Some(sub) = subtitle.filter(|s| !s.trim().is_empty()) {
         let style = ctx.font(22.0).color(&MUTED);
         let sub = fit(root, sub, &style, max_w);
         y += ctx.px(2.0);

@@ -5,6 +5,9 @@
 //! the module exists so that every figure of the paper (OER vs τ curves, AD bars, box plots, radar, 3-D scatter,
 //! defense comparisons, trade-offs and heatmaps) is drawn the same way, legibly and byte-for-byte reproducibly.
 //!
+//! Layout: this file defines the data and dispatches a figure to the module that draws its chart kind (`lines`,
+//! `bars`, `boxes`, `radar`, `scatter3d`, `tradeoff`, `heatmap`); `draw` is the toolkit they share and knows no kind.
+//!
 //! Text is drawn with DejaVu Sans from the `dejavu` crate, registered with plotters' `ab_glyph` backend, so the
 //! PNG files carry readable text on machines with no fonts installed. The SVG names the `sans-serif` family and
 //! is laid out with the same font metrics. Series take their colors from the Okabe-Ito palette, in input order,
@@ -28,6 +31,7 @@ use std::sync::OnceLock;
 use plotters::prelude::*;
 
 use crate::{Error, Result};
+use draw::{Area, Ctx, PxRect, Res, err, header, no_data};
 
 /// One observation of a line: `lo`/`hi` are the ends of its error bar or band, when known.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -152,7 +156,7 @@ pub fn svg(fig: &Figure) -> Result<String> {
     let mut out = String::new();
     {
         let root = SVGBackend::with_string(&mut out, (w, h)).into_drawing_area();
-        draw::figure(&root, fig, 1.0).map_err(|e| Error::Internal(format!("drawing figure `{}`: {e}", fig.stem)))?;
+        draw_figure(&root, fig, 1.0).map_err(|e| Error::Internal(format!("drawing figure `{}`: {e}", fig.stem)))?;
         root.present().map_err(|e| Error::Internal(format!("drawing figure `{}`: {e}", fig.stem)))?;
     }
     Ok(out)
@@ -164,9 +168,35 @@ fn png(fig: &Figure, path: &Path) -> Result<()> {
     let (w, h) = fig.size();
     let size = ((w as f64 * PNG_SCALE).round() as u32, (h as f64 * PNG_SCALE).round() as u32);
     let root = BitMapBackend::new(path, size).into_drawing_area();
-    draw::figure(&root, fig, PNG_SCALE).map_err(|e| Error::Internal(format!("drawing figure `{}`: {e}", fig.stem)))?;
+    draw_figure(&root, fig, PNG_SCALE).map_err(|e| Error::Internal(format!("drawing figure `{}`: {e}", fig.stem)))?;
     root.present()
         .map_err(|e| Error::Write { path: path.to_path_buf(), source: std::io::Error::other(e.to_string()) })?;
+    Ok(())
+}
+
+/// Draw the whole figure on `root` at scale `s`.
+fn draw_figure<DB: DrawingBackend>(root: &Area<DB>, fig: &Figure, s: f64) -> Res {
+    let ctx = Ctx { s };
+    root.fill(&WHITE).map_err(err)?;
+    let (w, h) = root.dim_in_pixel();
+    let top = header(root, &fig.title, fig.subtitle.as_deref(), &ctx, w as i32)?;
+    let body = PxRect { x0: ctx.px(20.0), y0: top, x1: w as i32 - ctx.px(20.0), y1: h as i32 - ctx.px(16.0) };
+    let drawn = match &fig.chart {
+        Chart::Lines { series, band, x_label, y_label, y_range } => {
+            lines::draw(root, body, &ctx, series, *band, x_label, y_label, *y_range)?
+        }
+        Chart::Bars { groups, series, y_label } => bars::draw(root, body, &ctx, groups, series, y_label)?,
+        Chart::Boxes { categories, y_label } => boxes::draw(root, body, &ctx, categories, y_label)?,
+        Chart::Radar { axes, series } => radar::draw(root, body, &ctx, axes, series)?,
+        Chart::Scatter3d { groups, axis_labels } => scatter3d::draw(root, body, &ctx, groups, axis_labels)?,
+        Chart::Tradeoff { series, x_label, y_label } => tradeoff::draw(root, body, &ctx, series, x_label, y_label)?,
+        Chart::Heatmap { rows, columns, values, value_label } => {
+            heatmap::draw(root, body, &ctx, rows, columns, values, value_label)?
+        }
+    };
+    if !drawn {
+        no_data(root, body, &ctx)?;
+    }
     Ok(())
 }
 

@@ -1,4 +1,4 @@
-//! The adapter contract and the registry of formats, in detection order (most specific first, generic JSONL last).
+//! The adapter contract (the registry of formats is apart, in [`super::registry`]), and test support for adapters.
 //!
 //! An adapter sniffs a file's first bytes to say whether it reads the format, and turns an [`Input`] (a whole file,
 //! or a newline-aligned chunk of a large line-oriented file) into [`Parsed`] records of the canonical shape.
@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use super::record::Parsed;
-use super::{agentleak, generic_jsonl};
+use crate::format::Format;
 
 /// The bytes an adapter parses, with where they sit in the source file.
 pub struct Input<'a> {
@@ -23,14 +23,16 @@ pub struct Input<'a> {
 }
 
 pub trait Adapter: Send + Sync {
+    /// The format it reads (its name, framework, description and what it lacks).
+    fn format(&self) -> Format;
     /// The `--format` name, e.g. `agentleak`.
-    fn name(&self) -> &'static str;
+    fn name(&self) -> &'static str {
+        self.format().name()
+    }
     /// The framework that writes it, as stored in `runs.framework`.
-    fn framework(&self) -> &'static str;
-    /// One line for `tvp formats`: what files it reads.
-    fn reads(&self) -> &'static str;
-    /// Canonical fields the format does not record (`tvp formats` and the README say so).
-    fn lacks(&self) -> &'static str;
+    fn framework(&self) -> &'static str {
+        self.format().framework()
+    }
     /// Whether a file whose path and first bytes are given is in this format.
     fn sniff(&self, path: &Path, head: &[u8]) -> bool;
     /// Whether the format is one record per line, so large files may be split into chunks at newlines.
@@ -38,64 +40,6 @@ pub trait Adapter: Send + Sync {
         false
     }
     fn parse(&self, input: &Input) -> Parsed;
-}
-
-/// Every format tvp reads, in the order detection tries them.
-pub fn adapters() -> &'static [&'static dyn Adapter] {
-    &[
-        &agentleak::AgentLeak,
-        &super::autogen02_log::Autogen02Log,
-        &super::autogen02_sqlite::Autogen02Sqlite,
-        &super::magentic_one::MagenticOne,
-        &super::autogen02_chat::Autogen02Chat,
-        &super::autogen04::Autogen04,
-        &super::agentscope::AgentScope,
-        &super::crewai::CrewAiLog,
-        &super::crewai::CrewAiOutput,
-        &super::langsmith::LangSmith,
-        &super::langgraph::LangGraph,
-        &super::inspect::Inspect,
-        &super::openai_agents::OpenAiAgents,
-        &super::otel_genai::OtelGenAiJsonl,
-        &super::otel_genai::OtelGenAi,
-        &super::langfuse::Langfuse,
-        &super::camel_workforce::CamelWorkforce,
-        &super::camel_model_log::CamelModelLog,
-        &super::camel_roleplay::CamelRoleplay,
-        &super::metagpt_team::MetagptTeam,
-        &super::metagpt_log::MetagptLog,
-        &super::taubench::TauBench,
-        &generic_jsonl::GenericJsonl,
-    ]
-}
-
-pub fn by_name(name: &str) -> Option<&'static dyn Adapter> {
-    adapters().iter().copied().find(|a| a.name().eq_ignore_ascii_case(name))
-}
-
-/// The first adapter that recognizes the file.
-pub fn detect(path: &Path, head: &[u8]) -> Option<&'static dyn Adapter> {
-    adapters().iter().copied().find(|a| a.sniff(path, head))
-}
-
-/// Helpers adapters share for reading JSON-ish heads.
-pub mod sniff {
-    /// The head as text with leading whitespace (and a UTF-8 BOM) skipped.
-    pub fn text(head: &[u8]) -> &str {
-        let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
-        let text = match std::str::from_utf8(head) {
-            Ok(t) => t,
-            // The head may end inside a multi-byte character.
-            Err(e) => std::str::from_utf8(&head[..e.valid_up_to()]).unwrap_or(""),
-        };
-        text.trim_start()
-    }
-
-    /// Whether every needle occurs in the head.
-    pub fn has_all(head: &[u8], needles: &[&str]) -> bool {
-        let text = text(head);
-        needles.iter().all(|n| text.contains(n))
-    }
 }
 
 /// Test support: parse `bytes` as the whole file at `path`, with `default_run_id` for formats that record none.
@@ -108,18 +52,29 @@ pub fn parse_bytes(adapter: &dyn Adapter, path: &Path, bytes: &[u8], default_run
 /// Test support: parse a whole file with an adapter, as ingest would, and check its record accounting.
 #[cfg(test)]
 pub fn parse_file(adapter: &dyn Adapter, path: &Path) -> Parsed {
+    parse_file_with_run_id(adapter, path, "fixture-0000")
+}
+
+/// Test support: [`parse_file`] with the run id ingest would derive for a format that records none.
+#[cfg(test)]
+pub fn parse_file_with_run_id(adapter: &dyn Adapter, path: &Path, default_run_id: &str) -> Parsed {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let display = path.display().to_string();
-    let parsed = parse_bytes(adapter, path, &bytes, "fixture-0000");
+    let parsed = parse_bytes(adapter, path, &bytes, default_run_id);
+    assert_accounted(&parsed, &path.display().to_string());
+    parsed
+}
+
+/// Test support: every record read was ingested or rejected.
+#[cfg(test)]
+pub fn assert_accounted(parsed: &Parsed, what: &str) {
     assert_eq!(
         parsed.unaccounted(),
         0,
-        "{display}: read must equal ingested + rejects (read {}, ingested {}, rejects {:?})",
+        "{what}: read must equal ingested + rejects (read {}, ingested {}, rejects {:?})",
         parsed.read,
         parsed.ingested,
         parsed.rejects
     );
-    parsed
 }
 
 /// The first 64 KiB of every real transcript beside the project (of AgentLeak only the first 20 traces of `dev`; its

@@ -7,38 +7,26 @@
 //! Every record read is ingested or rejected (`sources` keeps the per-file ledger, `rejects` the reasons).
 
 pub mod adapter;
-pub mod agentleak;
-pub mod agentscope;
-pub mod autogen02_chat;
-pub mod autogen02_log;
-pub mod autogen02_sqlite;
-pub mod autogen04;
-pub mod camel_model_log;
-pub mod camel_roleplay;
-pub mod camel_workforce;
-pub mod crewai;
-pub mod generic_jsonl;
-pub mod inspect;
-pub mod json_spans;
-pub mod langfuse;
-pub mod langgraph;
-pub mod langsmith;
-pub mod llm_calls;
-pub mod magentic_one;
+pub mod common;
 pub mod manifest;
-pub mod metagpt;
-pub mod metagpt_log;
-pub mod metagpt_team;
-pub mod openai_agents;
-pub mod openai_chat;
-pub mod otel_genai;
+pub mod own;
+mod read;
 pub mod record;
-pub mod taubench;
-pub mod time;
-
+pub mod registry;
 mod writer;
 
-use std::io::{BufReader, Read};
+// The adapters, by framework family (one adapter per file, named for its format); only `registry` lists them.
+pub mod agentscope;
+pub mod autogen;
+pub mod camel;
+pub mod crewai;
+pub mod evals;
+pub mod generic;
+pub mod langchain;
+pub mod metagpt;
+pub mod spans;
+
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -51,6 +39,8 @@ use crate::error::{Error, Result};
 use crate::store::Store;
 use adapter::{Adapter, Input};
 use manifest::Manifest;
+pub use read::{CHUNK_BYTES, MAX_LINE_BYTES};
+use read::{Chunk, Chunker, Hashing, Meter, hash_file, looks_binary, open_decoded};
 use record::Parsed;
 use writer::{FileSource, Writer};
 
@@ -58,12 +48,6 @@ use writer::{FileSource, Writer};
 pub const EXTENSIONS: [&str; 9] = ["json", "jsonl", "ndjson", "log", "txt", "db", "sqlite", "eval", "chat"];
 /// How many bytes of a file detection looks at.
 const HEAD_BYTES: usize = 64 * 1024;
-/// Line-oriented files are cut into chunks of about this size for parallel parsing. What an ingest holds at once is
-/// about 20 times this (a window of chunks per file being read, raw, parsed and as Arrow, the parts queued for the
-/// writer): 4 MiB keeps that near 100 MiB, and a chunk is still thousands of lines (issue 10).
-pub const CHUNK_BYTES: usize = 4 * 1024 * 1024;
-/// A single line longer than this is rejected without being held in memory.
-pub const MAX_LINE_BYTES: usize = 64 * 1024 * 1024;
 /// A one-document file (JSON, SQLite, zip) larger than this is rejected: it would have to be held in memory whole.
 pub const MAX_DOCUMENT_BYTES: u64 = 2 * 1024 * 1024 * 1024;
 
@@ -104,6 +88,8 @@ pub struct Summary {
     pub duplicates: u64,
     /// `--strict` stopped the batch at the first reject.
     pub stopped_early: bool,
+    /// tvp's own files found among the inputs (a simulated corpus's truth and manifest), not read: file and why.
+    pub skipped: Vec<(String, &'static str)>,
 }
 
 impl Summary {
@@ -142,6 +128,7 @@ impl Progress for Quiet {
 /// store itself failed.
 pub fn ingest(paths: &[PathBuf], store: &Store, options: &Options, progress: &dyn Progress) -> Result<Summary> {
     let (files, missing) = discover(paths);
+    let (own, files): (Vec<PathBuf>, Vec<PathBuf>) = files.into_iter().partition(|f| own::own_file(f).is_some());
     let total: u64 = files.iter().map(|f| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0)).sum();
     progress.begin(files.len(), total);
     let known = store.distinct_strings(crate::schema::Table::Sources.name(), crate::schema::col::SOURCE_HASH)?;
@@ -190,6 +177,7 @@ pub fn ingest(paths: &[PathBuf], store: &Store, options: &Options, progress: &dy
         summary.add(report);
     }
     summary.files.sort_by(|a, b| a.file.cmp(&b.file));
+    summary.skipped = own.iter().filter_map(|f| Some((f.display().to_string(), own::own_file(f)?))).collect();
     summary.stopped_early = stop.load(Ordering::Relaxed);
     Ok(summary)
 }
@@ -282,68 +270,6 @@ fn ingest_file(
     report
 }
 
-/// Raw bytes read from a file so far, and how many of them the progress display was told about.
-#[derive(Default)]
-struct Meter {
-    read: std::sync::Arc<std::sync::atomic::AtomicU64>,
-    reported: std::sync::atomic::AtomicU64,
-}
-
-impl Meter {
-    fn tick(&self, progress: &dyn Progress) {
-        let read = self.read.load(Ordering::Relaxed);
-        let before = self.reported.swap(read, Ordering::Relaxed);
-        progress.advance(read.saturating_sub(before));
-    }
-}
-
-/// Counts and hashes the raw bytes read through it (beneath any decompressor), so a file is read once: its content
-/// hash is ready when decoding reaches its end.
-struct Counting<R> {
-    inner: R,
-    count: std::sync::Arc<std::sync::atomic::AtomicU64>,
-    hash: std::sync::Arc<Mutex<RawHash>>,
-}
-
-impl<R: Read> Read for Counting<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.count.fetch_add(n as u64, Ordering::Relaxed);
-        let mut hash = self.hash.lock().expect("raw hash lock");
-        hash.hasher.update(&buf[..n]);
-        hash.bytes += n as u64;
-        Ok(n)
-    }
-}
-
-/// The hash of the raw bytes read so far, and how many there were.
-struct RawHash {
-    hasher: xxhash_rust::xxh3::Xxh3,
-    bytes: u64,
-}
-
-/// A file's content hash, taken while it is read.
-struct Hashing {
-    raw: std::sync::Arc<Mutex<RawHash>>,
-    path: PathBuf,
-    /// The file's size when it was opened.
-    size: u64,
-}
-
-impl Hashing {
-    fn new(path: &Path, size: u64) -> Hashing {
-        let raw = RawHash { hasher: xxhash_rust::xxh3::Xxh3::new(), bytes: 0 };
-        Hashing { raw: std::sync::Arc::new(Mutex::new(raw)), path: path.to_path_buf(), size }
-    }
-
-    /// The whole file's hash: from the bytes read when they were all of it, else from reading the file again (a
-    /// read that stopped early, or a decompressor that did not read to the end of its input).
-    fn finish(&self) -> std::io::Result<String> {
-        let raw = self.raw.lock().expect("raw hash lock");
-        if raw.bytes == self.size { Ok(format!("{:032x}", raw.hasher.digest128())) } else { hash_file(&self.path) }
-    }
-}
-
 /// Detect, parse and hand one file to the writer, hashing it as it is read; returns its accounting.
 ///
 /// A file is read once: its content hash is taken from the raw bytes as they are decoded. Only a file whose size
@@ -415,7 +341,7 @@ fn read_file(
         early_reject(&mut report, "the file is empty".into());
         return report;
     }
-    let adapter = match options.format.or_else(|| adapter::detect(path, &head)) {
+    let adapter = match options.format.or_else(|| registry::detect(path, &head)) {
         Some(adapter) => adapter,
         None => {
             let reason = if looks_binary(&head) {
@@ -443,7 +369,7 @@ fn read_file(
         let hash = |known: &Option<String>| hash_now(known).unwrap_or_default();
         let chunk_bytes = CHUNK_BYTES;
         let stream = Stream { path, display: &display, stem: &stem, adapter, source, known, hash: &hash, chunk_bytes };
-        stream_chunks(full, stream, &mut report, sender, options.strict, &|| meter.tick(progress));
+        stream_chunks(full, stream, &mut report, sender, options.strict, &|| progress.advance(meter.unreported()));
     } else if bytes > MAX_DOCUMENT_BYTES {
         let reason = format!(
             "the file is {bytes} bytes, more than a one-document {} file may be ({MAX_DOCUMENT_BYTES} bytes)",
@@ -586,149 +512,6 @@ fn stream_chunks(
     }
 }
 
-/// A newline-aligned piece of a line-oriented file, or a line too long to hold.
-struct Chunk {
-    bytes: Vec<u8>,
-    first_line: u64,
-    offset: u64,
-    skipped: Option<String>,
-}
-
-impl Chunk {
-    fn failed(line: u64, offset: u64, reason: String) -> Chunk {
-        Chunk { bytes: Vec::new(), first_line: line, offset, skipped: Some(reason) }
-    }
-}
-
-/// Cuts a stream into chunks that end at a newline, with the line number and offset each starts at.
-struct Chunker {
-    /// The size of a chunk (`CHUNK_BYTES`; smaller in tests).
-    size: usize,
-    carry: Vec<u8>,
-    line: u64,
-    offset: u64,
-    done: bool,
-}
-
-impl Chunker {
-    fn new(size: usize) -> Chunker {
-        Chunker { size, carry: Vec::new(), line: 1, offset: 0, done: false }
-    }
-
-    fn next_chunk(&mut self, reader: &mut impl Read) -> std::io::Result<Option<Chunk>> {
-        if self.done {
-            return Ok(None);
-        }
-        let mut buf = std::mem::take(&mut self.carry);
-        let start = buf.len();
-        // A carried-over long line grows the buffer by a chunk at a time until its end is found.
-        buf.resize(if start < self.size { self.size } else { start + self.size }, 0);
-        let mut filled = start;
-        // Fill the buffer; stop at end of input.
-        while filled < buf.len() {
-            let n = reader.read(&mut buf[filled..])?;
-            if n == 0 {
-                self.done = true;
-                break;
-            }
-            filled += n;
-        }
-        buf.truncate(filled);
-        if buf.is_empty() {
-            return Ok(None);
-        }
-        let cut = if self.done { Some(buf.len()) } else { memchr_last(&buf).map(|i| i + 1) };
-        match cut {
-            Some(cut) => {
-                self.carry = buf.split_off(cut);
-                let chunk = Chunk { first_line: self.line, offset: self.offset, bytes: buf, skipped: None };
-                self.line += chunk.bytes.iter().filter(|&&b| b == b'\n').count() as u64;
-                self.offset += chunk.bytes.len() as u64;
-                Ok(Some(chunk))
-            }
-            None if buf.len() < MAX_LINE_BYTES => {
-                // One line longer than a chunk: keep reading until its end.
-                self.carry = buf;
-                self.next_chunk(reader)
-            }
-            None => {
-                // A line too long to hold: skip to its end without keeping it.
-                let (line, offset) = (self.line, self.offset);
-                let mut skipped = buf.len() as u64;
-                let mut byte = [0u8; 64 * 1024];
-                loop {
-                    let n = reader.read(&mut byte)?;
-                    if n == 0 {
-                        self.done = true;
-                        break;
-                    }
-                    if let Some(i) = byte[..n].iter().position(|&b| b == b'\n') {
-                        skipped += i as u64 + 1;
-                        self.carry = byte[i + 1..n].to_vec();
-                        break;
-                    }
-                    skipped += n as u64;
-                }
-                self.line += 1;
-                self.offset += skipped;
-                let reason = format!(
-                    "line {line} is {skipped} bytes long, over the {MAX_LINE_BYTES}-byte limit for one record; skipped"
-                );
-                Ok(Some(Chunk::failed(line, offset, reason)))
-            }
-        }
-    }
-}
-
-fn memchr_last(buf: &[u8]) -> Option<usize> {
-    buf.iter().rposition(|&b| b == b'\n')
-}
-
-/// Call `f(line_no, byte_offset, line)` for every non-blank line of the input (without its line ending).
-pub fn for_each_line(input: &Input, mut f: impl FnMut(i64, i64, &[u8])) {
-    let mut offset = 0usize;
-    for (line_no, raw) in (input.first_line as i64..).zip(input.bytes.split_inclusive(|&b| b == b'\n')) {
-        let line = raw.strip_suffix(b"\n").unwrap_or(raw);
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if !line.iter().all(|b| b.is_ascii_whitespace()) {
-            f(line_no, (input.base_offset as usize + offset) as i64, line);
-        }
-        offset += raw.len();
-    }
-}
-
-/// A JSON value as message text: strings as they are, anything else as compact JSON.
-pub fn json_text(value: &serde_json::Value) -> String {
-    match value {
-        serde_json::Value::String(s) => s.clone(),
-        serde_json::Value::Null => String::new(),
-        other => other.to_string(),
-    }
-}
-
-/// A JSON value's type in words, for reject reasons.
-pub fn json_type(value: &serde_json::Value) -> &'static str {
-    match value {
-        serde_json::Value::Null => "null",
-        serde_json::Value::Bool(_) => "a boolean",
-        serde_json::Value::Number(_) => "a number",
-        serde_json::Value::String(_) => "a string",
-        serde_json::Value::Array(_) => "an array",
-        serde_json::Value::Object(_) => "an object",
-    }
-}
-
-/// A serde_json error as a sentence that says where and why the document breaks.
-pub fn json_error(what: &str, e: &serde_json::Error) -> String {
-    let why = match e.classify() {
-        serde_json::error::Category::Eof => "it ends early (truncated?)",
-        serde_json::error::Category::Syntax => "it is not valid JSON",
-        serde_json::error::Category::Data => "a value has the wrong type",
-        serde_json::error::Category::Io => "it could not be read",
-    };
-    format!("{what}: {why}: {e}")
-}
-
 /// Where a whole file was parsed at once, mark each run's last message as final unless the log marked one.
 fn mark_final_messages(parsed: &mut Parsed) {
     use std::collections::HashMap;
@@ -748,70 +531,9 @@ fn mark_final_messages(parsed: &mut Parsed) {
     }
 }
 
-fn hash_file(path: &Path) -> std::io::Result<String> {
-    let mut file = std::fs::File::open(path)?;
-    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = file.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-    }
-    Ok(format!("{:032x}", hasher.digest128()))
-}
-
-/// Open a file, decompressing gzip or zstd when its magic bytes say so.
-fn open_decoded(
-    path: &Path,
-    count: std::sync::Arc<std::sync::atomic::AtomicU64>,
-    hash: std::sync::Arc<Mutex<RawHash>>,
-) -> std::result::Result<Box<dyn Read + Send>, String> {
-    let file = std::fs::File::open(path).map_err(|e| format!("cannot open the file: {e}"))?;
-    let mut file = Counting { inner: file, count, hash };
-    let mut magic = [0u8; 4];
-    let n = file.read(&mut magic).map_err(|e| format!("cannot read the file: {e}"))?;
-    let file = std::io::Cursor::new(magic[..n].to_vec()).chain(file);
-    Ok(match &magic[..n] {
-        [0x1f, 0x8b, ..] => Box::new(BufReader::new(flate2::read::MultiGzDecoder::new(file))),
-        [0x28, 0xb5, 0x2f, 0xfd] => Box::new(
-            zstd::stream::read::Decoder::new(file).map_err(|e| format!("cannot start zstd decompression: {e}"))?,
-        ),
-        _ => Box::new(BufReader::new(file)),
-    })
-}
-
-fn looks_binary(head: &[u8]) -> bool {
-    let sample = &head[..head.len().min(4096)];
-    let controls = sample.iter().filter(|&&b| b == 0 || (b < 0x09) || (0x0e..0x20).contains(&b)).count();
-    controls * 20 > sample.len()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn chunker_cuts_at_newlines_and_counts_lines() {
-        let text: String = (0..100_000).map(|i| format!("{{\"n\":{i}}}\n")).collect();
-        let mut reader = std::io::Cursor::new(text.as_bytes().to_vec());
-        let mut chunker = Chunker::new(CHUNK_BYTES);
-        let mut lines = 0;
-        let mut next_line = 1;
-        let mut next_offset = 0;
-        while let Some(chunk) = chunker.next_chunk(&mut reader).unwrap() {
-            assert_eq!(chunk.first_line, next_line);
-            assert_eq!(chunk.offset, next_offset);
-            assert!(chunk.bytes.ends_with(b"\n"));
-            let n = chunk.bytes.iter().filter(|&&b| b == b'\n').count() as u64;
-            lines += n;
-            next_line += n;
-            next_offset += chunk.bytes.len() as u64;
-        }
-        assert_eq!(lines, 100_000);
-        assert_eq!(next_offset, text.len() as u64);
-    }
 
     /// Issue 10: a file longer than a window is sent while it is read and hashed on the way; its hash arrives with
     /// its last part and is the same as hashing the file apart, so runs and the ledger carry it as before.
@@ -828,7 +550,7 @@ mod tests {
         let reader = open_decoded(&path, Default::default(), hashing.raw.clone()).unwrap();
         let source = FileSource {
             display: path.display().to_string(),
-            format: Some("jsonl".into()),
+            format: Some(crate::format::Format::Jsonl.name().into()),
             hash: String::new(),
             framework: Some("generic".into()),
         };
@@ -837,7 +559,7 @@ mod tests {
             path: &path,
             display: &source.display.clone(),
             stem: "big",
-            adapter: &generic_jsonl::GenericJsonl,
+            adapter: &generic::jsonl::GenericJsonl,
             source,
             known: None,
             hash: &hash,

@@ -690,7 +690,7 @@ mod tests {
     fn source(display: &str, hash: &str) -> FileSource {
         FileSource {
             display: display.into(),
-            format: Some("jsonl".into()),
+            format: Some(crate::format::Format::Jsonl.name().into()),
             hash: hash.into(),
             framework: Some("generic".into()),
         }

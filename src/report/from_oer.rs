@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::OerRow;
 use crate::error::{Error, Result};
-use crate::metrics::SystemKey;
+use crate::metrics::{Defense, SystemKey};
 use crate::stats::ad;
 
 /// One row's AD: reported (as written, so its rounding is known) and recomputed (population variance).
@@ -72,7 +72,7 @@ pub fn parse(origin: &str, text: &str) -> Result<OerTable> {
         let system = SystemKey {
             framework: cells[framework].to_string(),
             backend: cells[model].to_string(),
-            defense: defense.map(|d| cells[d]).filter(|d| !d.is_empty()).unwrap_or("none").to_string(),
+            defense: defense.map(|d| cells[d]).filter(|d| !d.is_empty()).map_or(Defense::None, Defense::from_label),
         };
         let mut oer = Vec::new();
         for &(column, tau) in &taus {

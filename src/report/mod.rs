@@ -8,7 +8,7 @@
 //! Evidence and transcripts arrive masked unless the user asked for `--reveal`; the rest is rates and counts.
 
 pub mod audit;
-pub mod charts;
+pub mod figures;
 pub mod from_oer;
 pub mod tables;
 pub mod validity;
@@ -21,9 +21,9 @@ pub use self::audit::Audit;
 use self::from_oer::AdCheck;
 use self::tables::{Table, escape};
 use crate::error::{Error, Result};
-use crate::figures;
+use crate::figures::{Figure, render};
 use crate::fit::Fits;
-use crate::metrics::{Metrics, SystemKey};
+use crate::metrics::{Metric, Metrics, SystemKey, Weights};
 
 /// OER of one (system, sub-scene, τ), with the chains behind it when they were counted.
 #[derive(Debug, Clone, PartialEq)]
@@ -108,10 +108,10 @@ impl ReportData {
             Some(m) => m
                 .drift
                 .iter()
-                .filter(|d| d.weights == "equal")
+                .filter(|d| d.weights == Weights::Equal)
                 .map(|d| ((d.system.clone(), d.scenario_id.clone()), d.ad))
                 .collect(),
-            None => charts::drift_from_rows(&self.rows),
+            None => self::figures::drift_from_rows(&self.rows),
         }
     }
 }
@@ -228,7 +228,7 @@ const DEFINITIONS: &[&str] = &[
 const MARKDOWN_FINDINGS: usize = 50;
 
 /// The audit part: summary, breakdowns, leak paths, findings; returns its figures.
-fn audit_section(doc: &mut Doc, a: &Audit) -> Vec<figures::Figure> {
+fn audit_section(doc: &mut Doc, a: &Audit) -> Vec<Figure> {
     let f = &a.findings;
     doc.heading(2, "Audit summary");
     doc.list(&audit::summary_lines(f, a.policy_read));
@@ -384,12 +384,12 @@ pub fn write(data: &ReportData, out: &Path) -> Result<Written> {
                 ],
                 rows: vec![],
             };
-            for a in metrics.aggregates.iter().filter(|a| a.metric == "oer" || a.metric == "ad") {
+            for a in metrics.aggregates.iter().filter(|a| a.metric == Metric::Oer || a.metric == Metric::Ad) {
                 t.rows.push(vec![
                     a.system.name(),
-                    a.metric.into(),
+                    a.metric.as_str().into(),
                     a.trust.map_or("-".into(), |t| t.to_string()),
-                    a.aggregation.into(),
+                    a.aggregation.as_str().into(),
                     match (a.low, a.high) {
                         (Some(l), Some(h)) => interval((a.value, l, h)),
                         _ => num(a.value),
@@ -552,9 +552,9 @@ pub fn write(data: &ReportData, out: &Path) -> Result<Written> {
 
     doc.heading(2, "Figures");
     let mut written = Vec::new();
-    let trust_figures = if has_trust { charts::figures(data) } else { Vec::new() };
+    let trust_figures = if has_trust { self::figures::figures(data) } else { Vec::new() };
     for fig in audit_figures.iter().chain(&trust_figures) {
-        let (svg, png) = figures::render(fig, &figures_dir)?;
+        let (svg, png) = render(fig, &figures_dir)?;
         doc.figure(&fig.stem, &fig.title);
         written.push(svg);
         written.push(png);

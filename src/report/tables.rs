@@ -138,7 +138,11 @@ mod tests {
 
     fn row(backend: &str, scenario: &str, trust: f64, oer: f64) -> OerRow {
         OerRow {
-            system: SystemKey { framework: "F".into(), backend: backend.into(), defense: "none".into() },
+            system: SystemKey {
+                framework: "F".into(),
+                backend: backend.into(),
+                defense: crate::metrics::Defense::None,
+            },
             scenario_id: scenario.into(),
             trust,
             oer,

@@ -239,11 +239,11 @@ fn write_corpus(
     generate: &(dyn Fn(u64) -> Generated + Sync),
 ) -> Result<Summary> {
     fs::create_dir_all(&options.out).map_err(|source| Error::Write { path: options.out.clone(), source })?;
-    let manifest_path = options.out.join("manifest.csv");
-    let truth_path = options.out.join("truth.jsonl");
+    let manifest_path = options.out.join(crate::ingest::own::MANIFEST_FILE);
+    let truth_path = options.out.join(crate::ingest::own::TRUTH_FILE);
     let mut manifest = create(&manifest_path)?;
     let mut truth_file = create(&truth_path)?;
-    writeln!(manifest, "run_id,path,trust,backend,framework,defense,scenario_id,seed,repetition,synthetic")
+    writeln!(manifest, "{}", crate::ingest::own::MANIFEST_HEADER)
         .map_err(|source| Error::Write { path: manifest_path.clone(), source })?;
     let mut sink = formats::Sink::new(&options.out)?;
 

@@ -12,6 +12,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
+use crate::metrics::Defense;
 
 const DEFAULT: &str = include_str!("../../data/systems.toml");
 
@@ -60,7 +61,10 @@ impl System {
     /// `Framework-Backend`, with `+defense` when there is one: how reports name the system.
     pub fn name(&self) -> String {
         let base = format!("{}-{}", self.framework, self.backend);
-        if self.defense == "none" { base } else { format!("{base}+{}", self.defense) }
+        match Defense::from_label(&self.defense) {
+            Defense::None => base,
+            Defense::Named(defense) => format!("{base}+{defense}"),
+        }
     }
 
     pub fn model(&self) -> String {

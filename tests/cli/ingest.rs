@@ -1,5 +1,7 @@
 //! `tvp ingest`, `tvp formats` and `tvp sql`: record accounting, rejects with locations, re-ingest, real data.
 
+use tvp::format::Format;
+
 use super::{fixture, shared, tvp};
 
 /// Run SQL over a store and return its CSV lines (header first).
@@ -199,7 +201,7 @@ fn unknown_format_name_is_bad_input_with_a_hint() {
 fn formats_lists_every_adapter_with_what_it_lacks() {
     let run = tvp(&["formats"]);
     assert_eq!(run.code, 0);
-    for name in ["agentleak", "jsonl"] {
+    for name in [Format::AgentLeak.name(), Format::Jsonl.name()] {
         assert!(run.stdout.lines().any(|l| l.starts_with(name)), "{name} missing: {}", run.stdout);
     }
     assert!(run.stdout.matches("lacks:").count() >= 2);
@@ -270,26 +272,32 @@ fn every_real_file_is_detected_and_ingests_with_zero_rejects() {
     assert_eq!(code, 1, "the malformed file is a reject");
     // file (under shared/), format, records read, runs, messages
     let expected = [
-        ("realdata-malformed/metagpt_team_truncated.json", "metagpt-team", 1, 0, 0),
-        ("realdata/autogen02/phenoassistant_runtime.log", "autogen02-log", 106, 1, 22),
-        ("realdata/autogen02/whowhen_captainagent/3.json", "autogen02-chat", 8, 1, 8),
-        ("realdata/autogen02/whowhen_captainagent/64.json", "autogen02-chat", 10, 1, 10),
-        ("realdata/autogen02/whowhen_captainagent/73.json", "autogen02-chat", 7, 1, 7),
-        ("realdata/autogen04/autogen_core_handoffs_history-wile_e_coyote_1.json", "autogen04", 6, 1, 6),
-        ("realdata/autogen04/whowhen_magentic_one/23.json", "magentic-one", 74, 1, 74),
-        ("realdata/autogen04/whowhen_magentic_one/40.json", "magentic-one", 17, 1, 17),
-        ("realdata/camel/camel_logs_conv_20260413_012830_655165.json", "camel-model-log", 3, 1, 3),
-        ("realdata/camel/eigent_workforce_logs.json", "camel-workforce", 15, 1, 6),
-        ("realdata/inspect/2025-02-11T15-17-00-05-00_popularity_dPiJifoWeEQBrfWsAopzWr.eval", "inspect", 41, 10, 30),
-        ("realdata/inspect/2025-05-12T20-27-36-04-00_browser.json", "inspect", 12, 1, 10),
-        ("realdata/inspect/2025-05-12T20-28-26-04-00_security-guide.json", "inspect", 13, 3, 9),
-        ("realdata/inspect/log_formats.json", "inspect", 5, 1, 3),
-        ("realdata/inspect/log_read_sample.json", "inspect", 5, 1, 3),
-        ("realdata/inspect/log_streaming.eval", "inspect", 17, 4, 12),
-        ("realdata/inspect/mmlu-summary-choices.eval", "inspect", 4, 1, 2),
-        ("realdata/metagpt/gpt-laboratory_metagpt_loguru_20260328.txt", "metagpt-log", 91, 31, 91),
-        ("realdata/metagpt/iridium-soda_metagpt_tool_demo_team.json", "metagpt-team", 2, 1, 1),
-        ("realdata/taubench/gpt-4o-airline.json", "taubench", 5508, 200, 5398),
+        ("realdata-malformed/metagpt_team_truncated.json", Format::MetagptTeam.name(), 1, 0, 0),
+        ("realdata/autogen02/phenoassistant_runtime.log", Format::Autogen02Log.name(), 106, 1, 22),
+        ("realdata/autogen02/whowhen_captainagent/3.json", Format::Autogen02Chat.name(), 8, 1, 8),
+        ("realdata/autogen02/whowhen_captainagent/64.json", Format::Autogen02Chat.name(), 10, 1, 10),
+        ("realdata/autogen02/whowhen_captainagent/73.json", Format::Autogen02Chat.name(), 7, 1, 7),
+        ("realdata/autogen04/autogen_core_handoffs_history-wile_e_coyote_1.json", Format::Autogen04.name(), 6, 1, 6),
+        ("realdata/autogen04/whowhen_magentic_one/23.json", Format::MagenticOne.name(), 74, 1, 74),
+        ("realdata/autogen04/whowhen_magentic_one/40.json", Format::MagenticOne.name(), 17, 1, 17),
+        ("realdata/camel/camel_logs_conv_20260413_012830_655165.json", Format::CamelModelLog.name(), 3, 1, 3),
+        ("realdata/camel/eigent_workforce_logs.json", Format::CamelWorkforce.name(), 15, 1, 6),
+        (
+            "realdata/inspect/2025-02-11T15-17-00-05-00_popularity_dPiJifoWeEQBrfWsAopzWr.eval",
+            Format::Inspect.name(),
+            41,
+            10,
+            30,
+        ),
+        ("realdata/inspect/2025-05-12T20-27-36-04-00_browser.json", Format::Inspect.name(), 12, 1, 10),
+        ("realdata/inspect/2025-05-12T20-28-26-04-00_security-guide.json", Format::Inspect.name(), 13, 3, 9),
+        ("realdata/inspect/log_formats.json", Format::Inspect.name(), 5, 1, 3),
+        ("realdata/inspect/log_read_sample.json", Format::Inspect.name(), 5, 1, 3),
+        ("realdata/inspect/log_streaming.eval", Format::Inspect.name(), 17, 4, 12),
+        ("realdata/inspect/mmlu-summary-choices.eval", Format::Inspect.name(), 4, 1, 2),
+        ("realdata/metagpt/gpt-laboratory_metagpt_loguru_20260328.txt", Format::MetagptLog.name(), 91, 31, 91),
+        ("realdata/metagpt/iridium-soda_metagpt_tool_demo_team.json", Format::MetagptTeam.name(), 2, 1, 1),
+        ("realdata/taubench/gpt-4o-airline.json", Format::TauBench.name(), 5508, 200, 5398),
     ];
     let files = summary["files"].as_array().unwrap();
     assert_eq!(files.len(), expected.len(), "{files:?}");
@@ -316,5 +324,35 @@ fn zstd_files_are_read_by_their_magic_bytes() {
     let store = dir.path().join("store");
     let (code, summary) = ingest_json(&[path.to_str().unwrap()], store.to_str().unwrap(), &[]);
     assert_eq!(code, 0, "{summary}");
-    assert_eq!((summary["messages"].as_u64(), summary["files"][0]["format"].as_str()), (Some(6), Some("jsonl")));
+    assert_eq!(
+        (summary["messages"].as_u64(), summary["files"][0]["format"].as_str()),
+        (Some(6), Some(Format::Jsonl.name()))
+    );
+}
+
+/// Issue 14: ingesting the simulator's own output folder reads the transcripts and skips tvp's own truth and
+/// manifest with a note, instead of rejecting them as an unknown format.
+#[test]
+fn the_simulators_own_truth_and_manifest_are_skipped_with_a_note() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpus");
+    let run =
+        tvp(&["simulate", "--out", corpus.to_str().unwrap(), "--scenario", "S1-1", "--chains", "1", "--seed", "3"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let store = dir.path().join("store");
+    let manifest = corpus.join("manifest.csv");
+    let (code, summary) =
+        ingest_json(&[corpus.to_str().unwrap(), manifest.to_str().unwrap()], store.to_str().unwrap(), &[]);
+    assert_eq!(code, 0, "{summary}");
+    assert_eq!(summary["rejected"].as_u64(), Some(0), "{summary}");
+    assert!(summary["runs"].as_u64().unwrap() > 0, "{summary}");
+    let skipped: Vec<&str> = summary["skipped"].as_array().unwrap().iter().map(|s| s[0].as_str().unwrap()).collect();
+    assert_eq!(skipped.len(), 2, "{summary}");
+    assert!(skipped.iter().any(|f| f.ends_with("truth.jsonl")) && skipped.iter().any(|f| f.ends_with("manifest.csv")));
+    let files = summary["files"].as_array().unwrap();
+    assert!(files.iter().all(|f| !f["file"].as_str().unwrap().ends_with("truth.jsonl")), "{summary}");
+
+    let run = tvp(&["ingest", "--store", dir.path().join("store2").to_str().unwrap(), corpus.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("note: skipped") && run.stdout.contains("truth.jsonl"), "{}", run.stdout);
 }

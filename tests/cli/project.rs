@@ -36,7 +36,7 @@ fn readme_has_two_setup_commands_and_ci_runs_the_test_one() {
 #[test]
 fn readme_formats_table_names_every_adapter() {
     let readme = std::fs::read_to_string(crate_root().join("README.md")).expect("README.md");
-    for adapter in tvp::ingest::adapter::adapters() {
+    for adapter in tvp::ingest::registry::adapters() {
         assert!(
             readme.contains(&format!("| `{}` |", adapter.name())),
             "README's formats table lacks `{}`",

@@ -34,6 +34,7 @@ use serde_json::{Value, json};
 
 use super::{Part, SqlRow, call_id, hash, to_vec, to_vec_pretty, ts_iso_micros, ts_space_micros, uuid};
 use crate::error::Result;
+use crate::format::Format;
 use crate::simulate::chain::{Chain, Turn, TurnKind};
 
 // ---- AgentChat 0.4 ----
@@ -141,7 +142,7 @@ pub(super) fn encode_log(chain: &Chain) -> Result<Vec<Part>> {
         bytes.extend(to_vec(&record)?);
         bytes.push(b'\n');
     }
-    Ok(vec![Part::Append { dir: "autogen02-log", prefix: "runtime", ext: "log", bytes }])
+    Ok(vec![Part::Append { dir: Format::Autogen02Log.name(), prefix: "runtime", ext: "log", bytes }])
 }
 
 /// An agent's id (Python's `id(agent)`), unique per run and name.

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::{Part, to_vec, tool_of, ts_iso_micros};
 use crate::error::Result;
+use crate::format::Format;
 use crate::simulate::chain::{Chain, TurnKind};
 
 #[derive(Serialize)]
@@ -76,5 +77,5 @@ pub(super) fn encode(chain: &Chain) -> Result<Vec<Part>> {
         bytes.extend(to_vec(&line)?);
         bytes.push(b'\n');
     }
-    Ok(vec![Part::Append { dir: "jsonl", prefix: "part", ext: "jsonl", bytes }])
+    Ok(vec![Part::Append { dir: Format::Jsonl.name(), prefix: "part", ext: "jsonl", bytes }])
 }

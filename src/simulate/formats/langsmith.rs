@@ -14,6 +14,7 @@ use serde_json::json;
 use super::langgraph::lc_messages;
 use super::{Part, hash, to_vec, ts_iso_micros, uuid};
 use crate::error::Result;
+use crate::format::Format;
 use crate::simulate::chain::{Chain, TurnKind};
 
 fn dotted(ts_us: i64, id: &str) -> String {
@@ -60,5 +61,5 @@ pub(super) fn encode(chain: &Chain) -> Result<Vec<Part>> {
         bytes.extend(to_vec(line)?);
         bytes.push(b'\n');
     }
-    Ok(vec![Part::Append { dir: "langsmith", prefix: "part", ext: "jsonl", bytes }])
+    Ok(vec![Part::Append { dir: Format::LangSmith.name(), prefix: "part", ext: "jsonl", bytes }])
 }

@@ -30,49 +30,27 @@ use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 use super::chain::{Chain, Turn, TurnKind};
 use crate::error::{Error, Result};
+use crate::format::Format;
 pub use sink::Sink;
 
 /// A shared line-oriented file starts a new part (`part-001`, ...) once it holds this many bytes.
 pub const ROTATE_BYTES: u64 = 256 * 1024 * 1024;
 
-/// Every format the simulator writes, by ingest adapter name, in the order of `ingest::adapter::adapters()`.
+/// Every format the simulator writes (all that ingest reads), by name, in detection order.
 pub fn names() -> Vec<&'static str> {
-    vec![
-        "agentleak",
-        "autogen02-log",
-        "autogen02-sqlite",
-        "magentic-one",
-        "autogen02-chat",
-        "autogen04",
-        "agentscope",
-        "crewai-log",
-        "crewai-output",
-        "langsmith",
-        "langgraph",
-        "inspect",
-        "openai-agents",
-        "otel-genai-jsonl",
-        "otel-genai",
-        "langfuse",
-        "camel-workforce",
-        "camel-model-log",
-        "camel-roleplay",
-        "metagpt-team",
-        "metagpt-log",
-        "taubench",
-        "jsonl",
-    ]
+    Format::ALL.iter().map(|f| f.name()).collect()
 }
 
 /// The native format of a simulated framework (case-insensitive); generic JSONL for any other.
 pub fn native(framework: &str) -> &'static str {
-    match framework.to_ascii_lowercase().as_str() {
-        "agentscope" => "agentscope",
-        "autogen" => "autogen04",
-        "langgraph" => "langgraph",
-        "crewai" => "crewai-output",
-        _ => "jsonl",
-    }
+    let format = match framework.to_ascii_lowercase().as_str() {
+        "agentscope" => Format::AgentScope,
+        "autogen" => Format::Autogen04,
+        "langgraph" => Format::LangGraph,
+        "crewai" => Format::CrewAiOutput,
+        _ => Format::Jsonl,
+    };
+    format.name()
 }
 
 /// One chain encoded for one format: what to write where.
@@ -130,40 +108,35 @@ impl Encoded {
     }
 }
 
-/// Encode one chain for `format` (an ingest adapter name, case-insensitive).
+/// Encode one chain for `format` (a format name, case-insensitive).
 pub fn encode(format: &str, chain: &Chain) -> Result<Encoded> {
-    let name = names()
-        .into_iter()
-        .find(|n| n.eq_ignore_ascii_case(format))
-        .ok_or_else(|| Error::UnknownFormat { name: format.to_string() })?;
-    let parts = match name {
-        "agentleak" => agentleak::encode(chain)?,
-        "autogen02-log" => autogen::encode_log(chain)?,
-        "autogen02-sqlite" => autogen::encode_sqlite(chain)?,
-        "magentic-one" => autogen::encode_magentic_one(chain)?,
-        "autogen02-chat" => autogen::encode_chat(chain)?,
-        "autogen04" => autogen::encode_04(chain)?,
-        "agentscope" => agentscope::encode(chain)?,
-        "crewai-log" => crewai::encode_log(chain)?,
-        "crewai-output" => crewai::encode_output(chain)?,
-        "langsmith" => langsmith::encode(chain)?,
-        "langgraph" => langgraph::encode(chain)?,
-        "inspect" => inspect::encode(chain)?,
-        "openai-agents" => openai_agents::encode(chain)?,
-        "otel-genai-jsonl" => otel::encode_lines(chain)?,
-        "otel-genai" => otel::encode_file(chain)?,
-
-        "langfuse" => langfuse::encode(chain)?,
-        "metagpt-team" => metagpt::encode_team(chain)?,
-        "metagpt-log" => metagpt::encode_log(chain)?,
-        "taubench" => taubench::encode(chain)?,
-        "camel-workforce" => camel::encode_workforce(chain)?,
-        "camel-model-log" => camel::encode_model_log(chain)?,
-        "camel-roleplay" => camel::encode_roleplay(chain)?,
-        "jsonl" => jsonl::encode(chain)?,
-        other => return Err(Error::Internal(format!("no writer for the `{other}` format"))),
+    let format: Format = format.parse()?;
+    let parts = match format {
+        Format::AgentLeak => agentleak::encode(chain)?,
+        Format::Autogen02Log => autogen::encode_log(chain)?,
+        Format::Autogen02Sqlite => autogen::encode_sqlite(chain)?,
+        Format::MagenticOne => autogen::encode_magentic_one(chain)?,
+        Format::Autogen02Chat => autogen::encode_chat(chain)?,
+        Format::Autogen04 => autogen::encode_04(chain)?,
+        Format::AgentScope => agentscope::encode(chain)?,
+        Format::CrewAiLog => crewai::encode_log(chain)?,
+        Format::CrewAiOutput => crewai::encode_output(chain)?,
+        Format::LangSmith => langsmith::encode(chain)?,
+        Format::LangGraph => langgraph::encode(chain)?,
+        Format::Inspect => inspect::encode(chain)?,
+        Format::OpenAiAgents => openai_agents::encode(chain)?,
+        Format::OtelGenAiJsonl => otel::encode_lines(chain)?,
+        Format::OtelGenAi => otel::encode_file(chain)?,
+        Format::Langfuse => langfuse::encode(chain)?,
+        Format::MetagptTeam => metagpt::encode_team(chain)?,
+        Format::MetagptLog => metagpt::encode_log(chain)?,
+        Format::TauBench => taubench::encode(chain)?,
+        Format::CamelWorkforce => camel::encode_workforce(chain)?,
+        Format::CamelModelLog => camel::encode_model_log(chain)?,
+        Format::CamelRoleplay => camel::encode_roleplay(chain)?,
+        Format::Jsonl => jsonl::encode(chain)?,
     };
-    Ok(Encoded { format: name, parts })
+    Ok(Encoded { format: format.name(), parts })
 }
 
 // ---- helpers the writers share ----

@@ -19,6 +19,7 @@ use serde_json::json;
 
 use super::{Part, call_id, hash, to_vec};
 use crate::error::Result;
+use crate::format::Format;
 use crate::simulate::chain::{Chain, TurnKind};
 
 fn at(ts_us: i64) -> String {
@@ -84,5 +85,5 @@ pub(super) fn encode(chain: &Chain) -> Result<Vec<Part>> {
         bytes.extend(to_vec(line)?);
         bytes.push(b'\n');
     }
-    Ok(vec![Part::Append { dir: "openai-agents", prefix: "part", ext: "jsonl", bytes }])
+    Ok(vec![Part::Append { dir: Format::OpenAiAgents.name(), prefix: "part", ext: "jsonl", bytes }])
 }

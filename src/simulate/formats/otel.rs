@@ -18,6 +18,7 @@ use serde_json::{Value, json};
 
 use super::{Part, hash, to_vec, tool_of};
 use crate::error::Result;
+use crate::format::Format;
 use crate::simulate::chain::{Chain, TurnKind};
 
 fn attr(key: &str, value: impl Into<String>) -> Value {
@@ -95,7 +96,7 @@ pub(super) fn encode_file(chain: &Chain) -> Result<Vec<Part>> {
 pub(super) fn encode_lines(chain: &Chain) -> Result<Vec<Part>> {
     let mut bytes = to_vec(&request(chain)?)?;
     bytes.push(b'\n');
-    Ok(vec![Part::Append { dir: "otel-genai-jsonl", prefix: "part", ext: "jsonl", bytes }])
+    Ok(vec![Part::Append { dir: Format::OtelGenAiJsonl.name(), prefix: "part", ext: "jsonl", bytes }])
 }
 
 /// OTel GenAI: a tool call's content is empty, a tool result's sender is the tool.

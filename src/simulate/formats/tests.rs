@@ -4,8 +4,9 @@
 use std::path::{Path, PathBuf};
 
 use super::*;
-use crate::ingest::adapter::{self, parse_bytes};
+use crate::ingest::adapter::parse_bytes;
 use crate::ingest::record::Parsed;
+use crate::ingest::registry;
 use crate::schema::kind;
 use crate::simulate::chain::{ChainMeta, Role, Turn};
 
@@ -112,36 +113,35 @@ pub(super) fn identity(chain: &Chain) -> Vec<Expected> {
 
 /// Each format's documented mapping of the test chain and the run id its adapter gives (`default` is the id ingest
 /// derives from the file name: `<stem>-<hash>`).
-fn expectation(format: &str, chain: &Chain, default: &str) -> (String, Vec<Expected>) {
+fn expectation(format: Format, chain: &Chain, default: &str) -> (String, Vec<Expected>) {
     match format {
-        "agentleak" => (chain.run_id.clone(), agentleak::expected(chain)),
-        "autogen02-log" | "autogen02-sqlite" => (chain.run_id.clone(), autogen::expected_02(chain)),
-        "autogen02-chat" => (default.to_string(), autogen::expected_02(chain)),
-        "magentic-one" => (default.to_string(), autogen::expected_magentic_one(chain)),
-        "autogen04" => (chain.run_id.clone(), autogen::expected_04(chain)),
-        "agentscope" => (chain.run_id.clone(), agentscope::expected(chain)),
-        "langgraph" | "langsmith" => (chain.run_id.clone(), langgraph::expected(chain)),
-        "metagpt-log" => (format!("{default}/run001"), metagpt::expected(chain)),
-        "metagpt-team" => (default.to_string(), metagpt::expected(chain)),
-        "crewai-output" => (default.to_string(), crewai::expected_output(chain)),
-        "crewai-log" => (default.to_string(), crewai::expected_log(chain)),
-        "inspect" => (inspect::run_id(chain), inspect::expected(chain)),
-        "camel-model-log" => (chain.run_id.clone(), camel::expected_model_log(chain)),
-        "taubench" => (taubench::run_id(chain), taubench::expected(chain)),
-        "camel-roleplay" | "camel-workforce" => (chain.run_id.clone(), camel::expected_roleplay(chain)),
-        "otel-genai" | "otel-genai-jsonl" | "langfuse" | "openai-agents" => {
+        Format::AgentLeak => (chain.run_id.clone(), agentleak::expected(chain)),
+        Format::Autogen02Log | Format::Autogen02Sqlite => (chain.run_id.clone(), autogen::expected_02(chain)),
+        Format::Autogen02Chat => (default.to_string(), autogen::expected_02(chain)),
+        Format::MagenticOne => (default.to_string(), autogen::expected_magentic_one(chain)),
+        Format::Autogen04 => (chain.run_id.clone(), autogen::expected_04(chain)),
+        Format::AgentScope => (chain.run_id.clone(), agentscope::expected(chain)),
+        Format::LangGraph | Format::LangSmith => (chain.run_id.clone(), langgraph::expected(chain)),
+        Format::MetagptLog => (format!("{default}/run001"), metagpt::expected(chain)),
+        Format::MetagptTeam => (default.to_string(), metagpt::expected(chain)),
+        Format::CrewAiOutput => (default.to_string(), crewai::expected_output(chain)),
+        Format::CrewAiLog => (default.to_string(), crewai::expected_log(chain)),
+        Format::Inspect => (inspect::run_id(chain), inspect::expected(chain)),
+        Format::CamelModelLog => (chain.run_id.clone(), camel::expected_model_log(chain)),
+        Format::TauBench => (taubench::run_id(chain), taubench::expected(chain)),
+        Format::CamelRoleplay | Format::CamelWorkforce => (chain.run_id.clone(), camel::expected_roleplay(chain)),
+        Format::OtelGenAi | Format::OtelGenAiJsonl | Format::Langfuse | Format::OpenAiAgents => {
             (chain.run_id.clone(), otel::expected(chain))
         }
-
-        _ => (chain.run_id.clone(), identity(chain)),
+        Format::Jsonl => (chain.run_id.clone(), identity(chain)),
     }
 }
 
 /// Write `chains` in `format` into a fresh folder; the files.
-fn write(format: &str, chains: &[Chain], dir: &Path) -> Vec<PathBuf> {
+fn write(format: Format, chains: &[Chain], dir: &Path) -> Vec<PathBuf> {
     let mut sink = Sink::new(dir).unwrap();
     for chain in chains {
-        let encoded = encode(format, chain).unwrap();
+        let encoded = encode(format.name(), chain).unwrap();
         let expected = encoded.len();
         assert_eq!(sink.put(encoded).unwrap(), expected);
     }
@@ -149,16 +149,16 @@ fn write(format: &str, chains: &[Chain], dir: &Path) -> Vec<PathBuf> {
 }
 
 /// Parse one written file as ingest would: detection on the head, the default run id from the file stem.
-fn ingest(format: &str, path: &Path) -> (Parsed, String) {
+fn ingest(format: Format, path: &Path) -> (Parsed, String) {
     let bytes = std::fs::read(path).unwrap();
     let head = &bytes[..bytes.len().min(64 * 1024)];
-    let detected = adapter::detect(path, head).map(|a| a.name());
+    let detected = registry::detect(path, head).map(|a| a.format());
     assert_eq!(detected, Some(format), "{}: detected as {detected:?}", path.display());
     let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
     // Ingest's default run id: the stem and a short hash of the content.
     let hash = xxhash_rust::xxh3::xxh3_64(&bytes) as u32;
     let default = format!("{}-{hash:08x}", stem.trim_end_matches(".json").trim_end_matches(".jsonl"));
-    let parsed = parse_bytes(adapter::by_name(format).unwrap(), path, &bytes, &default);
+    let parsed = parse_bytes(registry::adapter(format), path, &bytes, &default);
     assert!(parsed.rejects.is_empty(), "{format}: rejects {:?}", parsed.rejects);
     assert_eq!(parsed.read, parsed.ingested, "{format}: read != ingested");
     (parsed, default)
@@ -168,10 +168,10 @@ fn ingest(format: &str, path: &Path) -> (Parsed, String) {
 fn every_written_format_reads_back_as_the_chain() {
     let chain = chain("sim-s7-000042", 42);
     let mut failures = Vec::new();
-    for format in names() {
+    for format in Format::ALL {
         let dir = tempfile::tempdir().unwrap();
         let files = write(format, std::slice::from_ref(&chain), dir.path());
-        assert!(format == "camel-model-log" || files.len() == 1, "{format}: {files:?}");
+        assert!(format == Format::CamelModelLog || files.len() == 1, "{format}: {files:?}");
         // A format with a file per model call is read file by file, in name (time) order.
         let mut parsed = Parsed::default();
         let mut default = String::new();
@@ -204,12 +204,12 @@ fn recipients_survive_where_the_format_records_them() {
     // The generic JSONL records them; AutoGen 0.2 logs record one `received_message` per receiver (thoughts, which
     // AutoGen 0.2 cannot log, are left out).
     let chain = chain("sim-s7-000042", 42);
-    for format in ["jsonl", "autogen02-log", "autogen02-sqlite"] {
+    for format in [Format::Jsonl, Format::Autogen02Log, Format::Autogen02Sqlite] {
         let dir = tempfile::tempdir().unwrap();
         let files = write(format, std::slice::from_ref(&chain), dir.path());
         let (parsed, _) = ingest(format, &files[0]);
         let got: Vec<&Vec<String>> = parsed.messages.iter().map(|m| &m.recipients).collect();
-        let skip_thoughts = format != "jsonl";
+        let skip_thoughts = format != Format::Jsonl;
         let want: Vec<&Vec<String>> = chain
             .turns
             .iter()
@@ -234,7 +234,7 @@ fn the_same_chain_encodes_to_the_same_bytes() {
 #[test]
 fn two_chains_in_one_shared_file_are_two_runs() {
     let chains = [chain("sim-s7-000001", 1), chain("sim-s7-000002", 2)];
-    for format in names() {
+    for format in Format::ALL {
         let dir = tempfile::tempdir().unwrap();
         let files = write(format, &chains, dir.path());
         let mut runs: Vec<String> = Vec::new();
@@ -252,13 +252,13 @@ fn two_chains_in_one_shared_file_are_two_runs() {
 
 #[test]
 fn names_follow_the_adapter_registry_and_native_formats_are_written() {
-    let registry: Vec<&str> = adapter::adapters().iter().map(|a| a.name()).collect();
+    let registry: Vec<&str> = registry::adapters().iter().map(|a| a.name()).collect();
     assert_eq!(names(), registry);
-    assert_eq!(native("agentscope"), "agentscope");
-    assert_eq!(native("AutoGen"), "autogen04");
-    assert_eq!(native("LANGGRAPH"), "langgraph");
-    assert_eq!(native("CrewAI"), "crewai-output");
-    assert_eq!(native("MetaGPT"), "jsonl");
+    assert_eq!(native("agentscope"), Format::AgentScope.name());
+    assert_eq!(native("AutoGen"), Format::Autogen04.name());
+    assert_eq!(native("LANGGRAPH"), Format::LangGraph.name());
+    assert_eq!(native("CrewAI"), Format::CrewAiOutput.name());
+    assert_eq!(native("MetaGPT"), Format::Jsonl.name());
     assert!(matches!(encode("nope", &chain("r", 0)), Err(Error::UnknownFormat { .. })));
     let _ = kind::MESSAGE;
 }
@@ -270,8 +270,8 @@ fn a_full_shared_file_rotates_to_the_next_part() {
     sink.rotate_at = 100;
     let big = vec![b'x'; 51];
     for _ in 0..3 {
-        let part = Part::Append { dir: "jsonl", prefix: "part", ext: "jsonl", bytes: big.clone() };
-        sink.put(Encoded { format: "jsonl", parts: vec![part] }).unwrap();
+        let part = Part::Append { dir: Format::Jsonl.name(), prefix: "part", ext: "jsonl", bytes: big.clone() };
+        sink.put(Encoded { format: Format::Jsonl.name(), parts: vec![part] }).unwrap();
     }
     let files = sink.finish().unwrap();
     let names: Vec<String> = files.iter().map(|f| f.strip_prefix(dir.path()).unwrap().display().to_string()).collect();
@@ -291,7 +291,7 @@ fn a_long_chain_is_still_recognized_from_the_head_of_its_file() {
             long.turns.push(turn);
         }
     }
-    for format in names() {
+    for format in Format::ALL {
         let dir = tempfile::tempdir().unwrap();
         for file in write(format, std::slice::from_ref(&long), dir.path()) {
             let (parsed, _) = ingest(format, &file);
@@ -306,12 +306,12 @@ fn a_full_sqlite_log_rotates_to_the_next_database() {
     let mut sink = Sink::new(dir.path()).unwrap();
     sink.rotate_at = 1;
     for n in 0..2 {
-        sink.put(encode("autogen02-sqlite", &chain(&format!("sim-s7-00000{n}"), n)).unwrap()).unwrap();
+        sink.put(encode(Format::Autogen02Sqlite.name(), &chain(&format!("sim-s7-00000{n}"), n)).unwrap()).unwrap();
     }
     let files = sink.finish().unwrap();
     assert_eq!(files.len(), 2, "{files:?}");
     for (n, file) in files.iter().enumerate() {
-        let (parsed, _) = ingest("autogen02-sqlite", file);
+        let (parsed, _) = ingest(Format::Autogen02Sqlite, file);
         let runs: Vec<&str> = parsed.runs.iter().map(|r| r.run_id.as_str()).collect();
         assert_eq!(runs, [format!("sim-s7-00000{n}")]);
     }

@@ -1,0 +1,3 @@
+//! Formats of no framework: tvp's documented generic JSONL.
+
+pub mod jsonl;
