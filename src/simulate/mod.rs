@@ -28,6 +28,7 @@ use self::rng::Rng;
 use self::text::Paraphrases;
 use crate::catalog::{Catalog, Scenario};
 use crate::error::{Error, Result};
+use crate::format::Format;
 
 /// Which on-disk format each chain is written in.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,7 +38,7 @@ pub enum FormatChoice {
     /// Every format tvp reads, chain after chain.
     Mixed,
     /// These formats, chain after chain.
-    These(Vec<String>),
+    These(Vec<Format>),
 }
 
 impl FormatChoice {
@@ -47,36 +48,28 @@ impl FormatChoice {
             "native" => Ok(FormatChoice::Native),
             "mixed" => Ok(FormatChoice::Mixed),
             list => {
-                let known = formats::names();
-                let names: Vec<String> =
-                    list.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+                let names: Vec<&str> = list.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
                 if names.is_empty() {
                     return Err(Error::Usage("--format needs `native`, `mixed` or format names".into()));
                 }
-                for name in &names {
-                    if !known.contains(&name.as_str()) {
-                        return Err(Error::Usage(format!(
+                let formats = names.iter().map(|name| {
+                    Format::from_name(name).ok_or_else(|| {
+                        Error::Usage(format!(
                             "--format: unknown format `{name}`; the simulator writes: native, mixed, {}",
-                            known.join(", ")
-                        )));
-                    }
-                }
-                Ok(FormatChoice::These(names))
+                            formats::names().join(", ")
+                        ))
+                    })
+                });
+                Ok(FormatChoice::These(formats.collect::<Result<_>>()?))
             }
         }
     }
 
-    fn pick(&self, framework: &str, index: u64) -> &'static str {
+    fn pick(&self, framework: &str, index: u64) -> Format {
         match self {
             FormatChoice::Native => formats::native(framework),
-            FormatChoice::Mixed => {
-                let all = formats::names();
-                all[(index % all.len() as u64) as usize]
-            }
-            FormatChoice::These(names) => {
-                let name = &names[(index % names.len() as u64) as usize];
-                formats::names().into_iter().find(|n| n == name).expect("checked in parse")
-            }
+            FormatChoice::Mixed => Format::ALL[(index % Format::ALL.len() as u64) as usize],
+            FormatChoice::These(formats) => formats[(index % formats.len() as u64) as usize],
         }
     }
 }
@@ -156,7 +149,7 @@ struct Generated {
     chain: Chain,
     truth: ChainTruth,
     system: String,
-    format: &'static str,
+    format: Format,
 }
 
 /// Chains generated and encoded per parallel batch.
@@ -309,7 +302,7 @@ fn write_corpus(
                 defense: &m.defense,
                 seed: m.seed,
                 repetition: m.repetition,
-                format,
+                format: format.name(),
                 path: &path,
                 synthetic: true,
                 deployment: options.deployment,
@@ -319,7 +312,7 @@ fn write_corpus(
             truth_file.write_all(b"\n").map_err(|source| Error::Write { path: truth_path.clone(), source })?;
             summary.chains += 1;
             summary.over_exposed += truth.over_exposed as u64;
-            if !summary.formats.iter().any(|f| f == format) {
+            if !summary.formats.iter().any(|f| f == format.name()) {
                 summary.formats.push(format.to_string());
             }
             if next >= min_chains && options.size.is_some_and(|size| summary.bytes >= size) {

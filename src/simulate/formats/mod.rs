@@ -42,21 +42,20 @@ pub fn names() -> Vec<&'static str> {
 }
 
 /// The native format of a simulated framework (case-insensitive); generic JSONL for any other.
-pub fn native(framework: &str) -> &'static str {
-    let format = match framework.to_ascii_lowercase().as_str() {
+pub fn native(framework: &str) -> Format {
+    match framework.to_ascii_lowercase().as_str() {
         "agentscope" => Format::AgentScope,
         "autogen" => Format::Autogen04,
         "langgraph" => Format::LangGraph,
         "crewai" => Format::CrewAiOutput,
         _ => Format::Jsonl,
-    };
-    format.name()
+    }
 }
 
 /// One chain encoded for one format: what to write where.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Encoded {
-    pub format: &'static str,
+    pub format: Format,
     pub parts: Vec<Part>,
 }
 
@@ -108,9 +107,8 @@ impl Encoded {
     }
 }
 
-/// Encode one chain for `format` (a format name, case-insensitive).
-pub fn encode(format: &str, chain: &Chain) -> Result<Encoded> {
-    let format: Format = format.parse()?;
+/// Encode one chain for `format`.
+pub fn encode(format: Format, chain: &Chain) -> Result<Encoded> {
     let parts = match format {
         Format::AgentLeak => agentleak::encode(chain)?,
         Format::Autogen02Log => autogen::encode_log(chain)?,
@@ -136,7 +134,7 @@ pub fn encode(format: &str, chain: &Chain) -> Result<Encoded> {
         Format::CamelRoleplay => camel::encode_roleplay(chain)?,
         Format::Jsonl => jsonl::encode(chain)?,
     };
-    Ok(Encoded { format: format.name(), parts })
+    Ok(Encoded { format, parts })
 }
 
 // ---- helpers the writers share ----
