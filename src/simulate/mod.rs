@@ -5,6 +5,9 @@
 //! `sim<seed>-<i>` and a seed derived from (corpus seed, scenario, τ, repetition), so the same cell of two systems
 //! is a pair. Chains are generated and encoded in parallel batches and written in grid order, so the output is
 //! byte-identical for the same arguments whatever the thread count. Everything written is marked synthetic.
+//!
+//! A simulated deployment ([`deployment`], `--deployment`) goes through the same writing: runs `dep<seed>-<i>`
+//! without τ or scenario, each seeded from (corpus seed, i), and the secrets policy they are judged by.
 
 pub mod chain;
 pub mod deployment;
@@ -156,10 +159,10 @@ struct Generated {
 const BATCH: usize = 2048;
 
 pub fn simulate(options: &Options, progress: &dyn Progress) -> Result<Summary> {
+    if options.chains == 0 && options.size.is_none() {
+        return Err(Error::Usage("--chains must be at least 1 (or give --size)".into()));
+    }
     if options.deployment {
-        if options.chains == 0 && options.size.is_none() {
-            return Err(Error::Usage("--chains must be at least 1 (or give --size)".into()));
-        }
         let summary = write_corpus(options, options.chains as u64, progress, &|index| {
             let seed = Rng::derive(options.seed, &[index]).next_u64() >> 11;
             let (chain, truth) = deployment::play(format!("dep{}-{index:07}", options.seed), index, seed);
@@ -191,9 +194,6 @@ pub fn simulate(options: &Options, progress: &dyn Progress) -> Result<Summary> {
     };
     if options.trust.is_empty() || options.trust.iter().any(|t| !(0.0..=1.0).contains(t)) {
         return Err(Error::Usage("--trust needs one or more levels between 0 and 1, e.g. 0.1,0.5,0.9".into()));
-    }
-    if options.chains == 0 && options.size.is_none() {
-        return Err(Error::Usage("--chains must be at least 1 (or give --size)".into()));
     }
     let paraphrases = Paraphrases::embedded();
     let cells: Vec<(&System, &Scenario, f64)> = systems
