@@ -17,6 +17,7 @@ pub mod views;
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Instant;
 
 use arrow::array::{ArrayRef, AsArray, RecordBatch, StringArray};
 use arrow::datatypes::SchemaRef;
@@ -89,6 +90,10 @@ impl Options {
 /// 500 MiB; each partition rescans the store's run ids, which costs about half again the time at eight partitions.
 const PARTITION_BYTES: u64 = 16 << 20;
 
+/// The largest side of a join the rules build one hash table of (bytes, rows); see [`partition_session`].
+const JOIN_BUILD_BYTES: usize = 256 << 20;
+const JOIN_BUILD_ROWS: usize = 4 << 20;
+
 /// A session over the store with the catalog tables and the `tvp_*` functions. Nothing is compiled here: the
 /// returned [`Truths`] reads the store's and the catalog's items the first time a function (or the masker) needs them.
 pub async fn session(
@@ -160,6 +165,9 @@ pub struct Summary {
     pub rules: Vec<String>,
     /// How many partitions of runs the store was labeled in.
     pub partitions: usize,
+    /// Where labeling's time went, summed over the partitions: `setup` (each partition's session), every rule by
+    /// name, and `summary` (reading the counts back); seconds, for profiling a store's labeling.
+    pub seconds: Vec<(String, f64)>,
 }
 
 /// The tables a labeling writes to the store.
@@ -186,9 +194,19 @@ pub async fn label(store: &Store, catalog: &Catalog, options: &Options) -> Resul
     for table in OUTPUTS {
         writers.push((table, store.part_writer(table.name(), table.schema(), None)?));
     }
+    let mut seconds: Vec<(String, f64)> = vec![("setup".into(), 0.0)];
+    seconds.extend(rules.iter().map(|r| (r.name.clone(), 0.0)));
     for partition in 0..partitions {
+        let started = Instant::now();
         let ctx = partition_session(store, catalog, options, partition, partitions).await?;
-        for rule in &rules {
+        seconds[0].1 += started.elapsed().as_secs_f64();
+        for (index, rule) in rules.iter().enumerate() {
+            let started = Instant::now();
+            if std::env::var_os("TVP_EXPLAIN").is_some() {
+                let frame = ctx.sql(&rule.sql).await.map_err(sql_error)?;
+                let plan = frame.explain(false, true).map_err(sql_error)?.collect().await.map_err(sql_error)?;
+                eprintln!("== {} (partition {partition})\n{}", rule.name, arrow::util::pretty::pretty_format_batches(&plan).map_err(sql_error)?);
+            }
             let frame = ctx
                 .sql(&rule.sql)
                 .await
@@ -210,16 +228,32 @@ pub async fn label(store: &Store, catalog: &Catalog, options: &Options) -> Resul
             let table = MemTable::try_new(schema, vec![batches]).map_err(sql_error)?;
             ctx.deregister_table(rule.table.as_str()).map_err(sql_error)?;
             ctx.register_table(rule.table.as_str(), Arc::new(table)).map_err(sql_error)?;
+            seconds[index + 1].1 += started.elapsed().as_secs_f64();
         }
+        drop(ctx);
+        release_freed_memory();
     }
     for (table, writer) in writers {
         store.replace_with(table, writer)?;
     }
+    let started = Instant::now();
     let mut summary = summarize(store).await?;
+    seconds.push(("summary".into(), started.elapsed().as_secs_f64()));
+    summary.seconds = seconds;
     summary.scope = options.scope.as_str().into();
     summary.rules = rules.iter().map(|r| r.origin_name()).collect();
     summary.partitions = partitions;
     Ok(summary)
+}
+
+/// Hand the memory a finished partition freed back to the system, so the next one starts from the same footprint
+/// (glibc keeps freed blocks of its per-thread arenas otherwise, and the peak grows with the partitions).
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free pages of the allocator's arenas to the kernel.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 /// How many partitions keep each under [`PARTITION_BYTES`] of message and item data.
@@ -239,20 +273,34 @@ async fn partition_session(
 ) -> Result<SessionContext> {
     // A partition's rows are picked by a filter on run_id: evaluated inside the Parquet scan, the other columns
     // are decoded only for the rows it keeps.
-    let config = SessionConfig::new().set_bool("datafusion.execution.parquet.pushdown_filters", partitions > 1);
+    let config = SessionConfig::new()
+        .set_bool("datafusion.execution.parquet.pushdown_filters", partitions > 1)
+        // A join whose smaller side fits here builds one hash table of it and streams the other side through, in
+        // parallel, instead of repartitioning both sides by the key: the rules join a partition's messages (with
+        // their text) to per-run tables, and repartitioning would copy every message's text.
+        .set_usize("datafusion.optimizer.hash_join_single_partition_threshold", JOIN_BUILD_BYTES)
+        .set_usize("datafusion.optimizer.hash_join_single_partition_threshold_rows", JOIN_BUILD_ROWS);
     let ctx = crate::sql::session_with(store, config).await?;
     if partitions > 1 {
         ctx.register_udf(udf::bucket_function());
-        for table in [Table::Runs, Table::Messages, Table::Items, Table::Actions] {
-            let name = table.name();
-            let all = format!("all_{name}");
-            let provider = ctx.deregister_table(name).map_err(sql_error)?.expect("every store table is registered");
-            ctx.register_table(all.as_str(), provider).map_err(sql_error)?;
-            let sql =
-                format!("SELECT * FROM {all} WHERE run_id IS NULL OR tvp_bucket(run_id, {partitions}) = {partition}");
-            let view = ctx.sql(&sql).await.map_err(sql_error)?.into_view();
-            ctx.register_table(name, view).map_err(sql_error)?;
-        }
+    }
+    // The partition's rows are read from the store once and held in memory: several rules read `messages`, and
+    // each scan of the Parquet files would decode (and, partitioned, filter) them again.
+    for table in [Table::Runs, Table::Messages, Table::Items, Table::Actions] {
+        let name = table.name();
+        let all = format!("all_{name}");
+        let provider = ctx.deregister_table(name).map_err(sql_error)?.expect("every store table is registered");
+        ctx.register_table(all.as_str(), provider).map_err(sql_error)?;
+        let filter = if partitions > 1 {
+            format!(" WHERE run_id IS NULL OR tvp_bucket(run_id, {partitions}) = {partition}")
+        } else {
+            String::new()
+        };
+        let frame = ctx.sql(&format!("SELECT * FROM {all}{filter}")).await.map_err(sql_error)?;
+        let schema: SchemaRef = Arc::new(frame.schema().as_arrow().clone());
+        let batches = frame.collect_partitioned().await.map_err(sql_error)?;
+        ctx.deregister_table(all.as_str()).map_err(sql_error)?;
+        ctx.register_table(name, Arc::new(MemTable::try_new(schema, batches).map_err(sql_error)?)).map_err(sql_error)?;
     }
     register_session_tables(&ctx, catalog, options.scope, options.split_across_recipients)?;
     if let Some(path) = &options.external_labels {
