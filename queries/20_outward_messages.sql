@@ -8,6 +8,8 @@
 -- count as outward.
 -- Input: messages, run_truth, roles. Output: run_id, scenario_id, truth_key, turn, sender, recipients, channel,
 -- kind, tool_name, content, tool_args.
+-- Shape: everything a message is judged by about its run (truth, custodians, whether agents appear by name) is
+-- gathered per run first, so the messages meet one join, whose condition keeps the text of outward ones only.
 WITH named AS (
   SELECT DISTINCT m.run_id
   FROM messages m
@@ -15,7 +17,13 @@ WITH named AS (
   JOIN roles ro ON ro.scenario_id = r.scenario_id AND ro.agent = m.sender
 ),
 custodians AS (
-  SELECT DISTINCT scenario_id, agent FROM roles WHERE role = 'custodian'
+  SELECT scenario_id, array_agg(DISTINCT agent) AS agents FROM roles WHERE role = 'custodian' GROUP BY scenario_id
+),
+judged_runs AS (
+  SELECT r.run_id, r.scenario_id, r.truth_key, n.run_id IS NOT NULL AS named, c.agents AS custodians
+  FROM run_truth r
+  LEFT JOIN named n ON n.run_id = r.run_id
+  LEFT JOIN custodians c ON c.scenario_id = r.scenario_id
 )
 SELECT
   m.run_id,
@@ -30,13 +38,11 @@ SELECT
   m.content,
   m.tool_args
 FROM messages m
-JOIN run_truth r ON r.run_id = m.run_id
-LEFT JOIN named n ON n.run_id = m.run_id
-LEFT JOIN custodians c ON c.scenario_id = r.scenario_id AND c.agent = m.sender
+JOIN judged_runs r ON r.run_id = m.run_id
 WHERE m.kind IN ('message', 'tool_call', 'handoff')
   AND (
     m.sender_role = 'custodian'
-    OR c.agent IS NOT NULL
-    OR (m.sender = 'assistant' AND n.run_id IS NULL AND r.scenario_id IS NOT NULL)
+    OR array_has(r.custodians, m.sender)
+    OR (m.sender = 'assistant' AND NOT r.named AND r.scenario_id IS NOT NULL)
   )
-  AND (cardinality(m.recipients) = 0 OR cardinality(array_remove_all(m.recipients, m.sender)) > 0)
+  AND (cardinality(m.recipients) = 0 OR NOT array_has_all(make_array(m.sender), m.recipients))

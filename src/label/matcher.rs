@@ -410,8 +410,9 @@ fn automaton(patterns: &[String], case_insensitive: bool, reuse: Reuse) -> Optio
         return None;
     }
     let kind = match reuse {
-        // A contiguous NFA builds in microseconds; a DFA pays off only over many texts.
-        Reuse::Once => Some(AhoCorasickKind::ContiguousNFA),
+        // A run's own truth searches a handful of messages: the noncontiguous NFA is the cheapest to build (a
+        // contiguous one is built from it), and a DFA pays off only over many texts.
+        Reuse::Once => Some(AhoCorasickKind::NoncontiguousNFA),
         Reuse::Many => None,
     };
     AhoCorasickBuilder::new()

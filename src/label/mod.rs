@@ -17,10 +17,12 @@ pub mod views;
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Instant;
 
 use arrow::array::{ArrayRef, AsArray, RecordBatch, StringArray};
 use arrow::datatypes::SchemaRef;
 use datafusion::datasource::MemTable;
+use datafusion::execution::options::ArrowReadOptions;
 use datafusion::prelude::{JsonReadOptions, ParquetReadOptions, SessionConfig, SessionContext};
 use serde::Serialize;
 
@@ -84,10 +86,13 @@ impl Options {
 }
 
 /// Uncompressed bytes of messages and run items a partition holds at most, when the count is picked by size. Measured
-/// (release, 2 cores): labeling holds about 13x a partition's uncompressed bytes at its peak (1.4 GiB for one
-/// partition of the 114 MiB of a 1.1 GiB simulated corpus, 350 MiB for eight), so 16 MiB keeps the peak under
-/// 500 MiB; each partition rescans the store's run ids, which costs about half again the time at eight partitions.
-const PARTITION_BYTES: u64 = 16 << 20;
+/// (release, 2 cores, a 1.1 GiB simulated corpus of 128 MiB): the peak was 547 MiB with 8 partitions and 445 MiB with
+/// 12, so 12 MiB keeps it under 500 MiB; each partition costs a little time of its own (planning, reading its split).
+const PARTITION_BYTES: u64 = 12 << 20;
+
+/// The largest side of a join the rules build one hash table of (bytes, rows); see [`partition_session`].
+const JOIN_BUILD_BYTES: usize = 256 << 20;
+const JOIN_BUILD_ROWS: usize = 4 << 20;
 
 /// A session over the store with the catalog tables and the `tvp_*` functions. Nothing is compiled here: the
 /// returned [`Truths`] reads the store's and the catalog's items the first time a function (or the masker) needs them.
@@ -160,6 +165,9 @@ pub struct Summary {
     pub rules: Vec<String>,
     /// How many partitions of runs the store was labeled in.
     pub partitions: usize,
+    /// Where labeling's time went, summed over the partitions: `setup` (each partition's session), every rule by
+    /// name, and `summary` (reading the counts back); seconds, for profiling a store's labeling.
+    pub seconds: Vec<(String, f64)>,
 }
 
 /// The tables a labeling writes to the store.
@@ -186,9 +194,17 @@ pub async fn label(store: &Store, catalog: &Catalog, options: &Options) -> Resul
     for table in OUTPUTS {
         writers.push((table, store.part_writer(table.name(), table.schema(), None)?));
     }
+    let mut seconds: Vec<(String, f64)> = vec![("setup".into(), 0.0)];
+    seconds.extend(rules.iter().map(|r| (r.name.clone(), 0.0)));
+    let started = Instant::now();
+    let split = if partitions > 1 { Some(Split::write(store, partitions).await?) } else { None };
+    seconds[0].1 += started.elapsed().as_secs_f64();
     for partition in 0..partitions {
-        let ctx = partition_session(store, catalog, options, partition, partitions).await?;
-        for rule in &rules {
+        let started = Instant::now();
+        let ctx = partition_session(store, catalog, options, split.as_ref().map(|s| (s, partition))).await?;
+        seconds[0].1 += started.elapsed().as_secs_f64();
+        for (index, rule) in rules.iter().enumerate() {
+            let started = Instant::now();
             let frame = ctx
                 .sql(&rule.sql)
                 .await
@@ -210,16 +226,33 @@ pub async fn label(store: &Store, catalog: &Catalog, options: &Options) -> Resul
             let table = MemTable::try_new(schema, vec![batches]).map_err(sql_error)?;
             ctx.deregister_table(rule.table.as_str()).map_err(sql_error)?;
             ctx.register_table(rule.table.as_str(), Arc::new(table)).map_err(sql_error)?;
+            seconds[index + 1].1 += started.elapsed().as_secs_f64();
         }
+        drop(ctx);
+        release_freed_memory();
     }
+    drop(split);
     for (table, writer) in writers {
         store.replace_with(table, writer)?;
     }
+    let started = Instant::now();
     let mut summary = summarize(store).await?;
+    seconds.push(("summary".into(), started.elapsed().as_secs_f64()));
+    summary.seconds = seconds;
     summary.scope = options.scope.as_str().into();
     summary.rules = rules.iter().map(|r| r.origin_name()).collect();
     summary.partitions = partitions;
     Ok(summary)
+}
+
+/// Hand the memory a finished partition freed back to the system, so the next one starts from the same footprint
+/// (glibc keeps freed blocks of its per-thread arenas otherwise, and the peak grows with the partitions).
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free pages of the allocator's arenas to the kernel.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 /// How many partitions keep each under [`PARTITION_BYTES`] of message and item data.
@@ -228,31 +261,111 @@ fn partitions_for(store: &Store) -> usize {
     bytes.div_ceil(PARTITION_BYTES).max(1) as usize
 }
 
+/// The tables whose rows belong to runs: labeling splits them into partitions.
+const PER_RUN: [Table; 4] = [Table::Runs, Table::Messages, Table::Items, Table::Actions];
+
+/// The store's per-run tables split into partitions by a hash of the run id, in one pass over the store: the rows
+/// of partition p of a table are Arrow IPC files under `<table>/bucket=p/` of a scratch folder in the store, which
+/// is removed when the split is dropped. Rows without a run id (a scenario's ground truth) belong to every
+/// partition: they are written once, under `<table>/shared/`.
+struct Split {
+    dir: PathBuf,
+}
+
+impl Split {
+    async fn write(store: &Store, partitions: usize) -> Result<Split> {
+        let dir = store.root.join(".label-partitions");
+        let _ = std::fs::remove_dir_all(&dir);
+        let split = Split { dir };
+        let ctx = crate::sql::session(store).await?;
+        ctx.register_udf(udf::bucket_function());
+        for table in PER_RUN {
+            let name = table.name();
+            let folder = split.dir.join(name);
+            let sql = format!(
+                "COPY (SELECT *, tvp_bucket(run_id, {partitions}) AS bucket FROM {name} WHERE run_id IS NOT NULL) \
+                 TO '{}/' STORED AS ARROW PARTITIONED BY (bucket)",
+                folder.display().to_string().replace('\'', "''")
+            );
+            query(&ctx, &sql).await?;
+            if Split::has_shared_rows(table) {
+                let sql = format!(
+                    "COPY (SELECT * FROM {name} WHERE run_id IS NULL) TO '{}/' STORED AS ARROW",
+                    folder.join("shared").display().to_string().replace('\'', "''")
+                );
+                query(&ctx, &sql).await?;
+            }
+        }
+        Ok(split)
+    }
+
+    /// Whether some rows of the table can lack a run id (and belong to every partition).
+    fn has_shared_rows(table: Table) -> bool {
+        table.schema().field_with_name(crate::schema::col::RUN_ID).is_ok_and(|f| f.is_nullable())
+    }
+
+    /// One partition's rows of a table, in as many parts as the session reads in parallel.
+    async fn read(&self, ctx: &SessionContext, table: Table, partition: usize) -> Result<Vec<Vec<RecordBatch>>> {
+        let folders = [
+            self.dir.join(table.name()).join(format!("bucket={partition}")),
+            self.dir.join(table.name()).join("shared"),
+        ];
+        let mut parts = Vec::new();
+        for folder in folders.iter().filter(|f| f.is_dir()) {
+            let path = format!("{}/", folder.display());
+            let frame = ctx.read_arrow(path, ArrowReadOptions::default()).await.map_err(sql_error)?;
+            parts.extend(frame.collect_partitioned().await.map_err(sql_error)?);
+        }
+        if parts.is_empty() {
+            parts.push(Vec::new()); // a table needs one partition, even an empty one
+        }
+        Ok(parts)
+    }
+}
+
+impl Drop for Split {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
 /// A session whose `runs`, `messages`, `items` and `actions` hold one partition's runs (and the store's
-/// scenario-scoped ground truth), with the functions over that partition's truths.
+/// scenario-scoped ground truth), or the whole store's without a split, with the functions over those truths.
 async fn partition_session(
     store: &Store,
     catalog: &Catalog,
     options: &Options,
-    partition: usize,
-    partitions: usize,
+    split: Option<(&Split, usize)>,
 ) -> Result<SessionContext> {
-    // A partition's rows are picked by a filter on run_id: evaluated inside the Parquet scan, the other columns
-    // are decoded only for the rows it keeps.
-    let config = SessionConfig::new().set_bool("datafusion.execution.parquet.pushdown_filters", partitions > 1);
+    let config = SessionConfig::new()
+        // A join whose smaller side fits here builds one hash table of it and streams the other side through, in
+        // parallel, instead of repartitioning both sides by the key: the rules join a partition's messages (with
+        // their text) to per-run tables, and repartitioning would copy every message's text.
+        .set_usize("datafusion.optimizer.hash_join_single_partition_threshold", JOIN_BUILD_BYTES)
+        .set_usize("datafusion.optimizer.hash_join_single_partition_threshold_rows", JOIN_BUILD_ROWS);
     let ctx = crate::sql::session_with(store, config).await?;
-    if partitions > 1 {
-        ctx.register_udf(udf::bucket_function());
-        for table in [Table::Runs, Table::Messages, Table::Items, Table::Actions] {
-            let name = table.name();
-            let all = format!("all_{name}");
-            let provider = ctx.deregister_table(name).map_err(sql_error)?.expect("every store table is registered");
-            ctx.register_table(all.as_str(), provider).map_err(sql_error)?;
-            let sql =
-                format!("SELECT * FROM {all} WHERE run_id IS NULL OR tvp_bucket(run_id, {partitions}) = {partition}");
-            let view = ctx.sql(&sql).await.map_err(sql_error)?.into_view();
-            ctx.register_table(name, view).map_err(sql_error)?;
-        }
+    // The partition's rows are held in memory: several rules read `messages`, and each scan of the Parquet files
+    // would decode them again.
+    for table in PER_RUN {
+        let name = table.name();
+        let all = format!("all_{name}");
+        let provider = ctx.deregister_table(name).map_err(sql_error)?.expect("every store table is registered");
+        ctx.register_table(all.as_str(), provider).map_err(sql_error)?;
+        let frame = ctx.sql(&format!("SELECT * FROM {all}")).await.map_err(sql_error)?;
+        let schema: SchemaRef = Arc::new(frame.schema().as_arrow().clone());
+        let batches = match split {
+            None => frame.collect_partitioned().await.map_err(sql_error)?,
+            Some((split, partition)) => split
+                .read(&ctx, table, partition)
+                .await?
+                .into_iter()
+                .map(|part| part.into_iter().map(|b| b.with_schema(schema.clone())).collect())
+                .collect::<std::result::Result<_, _>>()
+                .map_err(sql_error)?,
+        };
+        ctx.deregister_table(all.as_str()).map_err(sql_error)?;
+        ctx.register_table(name, Arc::new(MemTable::try_new(schema, batches).map_err(sql_error)?))
+            .map_err(sql_error)?;
     }
     register_session_tables(&ctx, catalog, options.scope, options.split_across_recipients)?;
     if let Some(path) = &options.external_labels {

@@ -31,6 +31,12 @@ pub fn fold(text: &str) -> (String, Vec<usize>) {
     let mut out = String::with_capacity(text.len());
     let mut map = Vec::with_capacity(text.len());
     for (offset, c) in text.char_indices() {
+        if c.is_ascii() {
+            // NFKC leaves ASCII as it is and no ASCII character is invisible: the common case needs no tables.
+            out.push(c.to_ascii_lowercase());
+            map.push(offset);
+            continue;
+        }
         if invisible(c) {
             continue;
         }

@@ -268,6 +268,7 @@ fn agentleak_labels_do_not_depend_on_partitions_and_sql_masks_only_secret_column
     let whole = exposures("1");
     assert!(whole.len() > 1000, "AgentLeak dev has over a thousand exposures");
     assert_eq!(exposures("7"), whole);
+    assert!(!dir.path().join(".label-partitions").exists(), "the partitions' scratch folder is removed");
 
     let masked = |sql: &str| -> Vec<serde_json::Value> {
         let run = tvp(&["sql", "--store", store, "--format", "json", sql]);
