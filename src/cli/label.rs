@@ -32,7 +32,7 @@ pub struct LabelArgs {
     #[arg(long)]
     truth: Option<PathBuf>,
     /// Label the runs in N partitions (by a hash of the run id), one at a time, so memory holds one partition;
-    /// default: one partition per 12 MiB of message and ground-truth data (uncompressed), which keeps the peak
+    /// default: one partition per 10 MiB of message and ground-truth data (uncompressed), which keeps the peak
     /// memory under 500 MiB
     #[arg(long, value_name = "N")]
     partitions: Option<usize>,

@@ -87,8 +87,9 @@ impl Options {
 
 /// Uncompressed bytes of messages and run items a partition holds at most, when the count is picked by size. Measured
 /// (release, 2 cores, a 1.1 GiB simulated corpus of 128 MiB): the peak was 547 MiB with 8 partitions and 445 MiB with
-/// 12, so 12 MiB keeps it under 500 MiB; each partition costs a little time of its own (planning, reading its split).
-const PARTITION_BYTES: u64 = 12 << 20;
+/// 12; at 12 MiB (10 partitions) it was 482 MiB with the catalog's items and 532 MiB with ten times as many, so
+/// 10 MiB keeps both under 500 MiB; each partition costs a little time of its own (planning, reading its split).
+const PARTITION_BYTES: u64 = 10 << 20;
 
 /// The largest side of a join the rules build one hash table of (bytes, rows); see [`partition_session`].
 const JOIN_BUILD_BYTES: usize = 256 << 20;
