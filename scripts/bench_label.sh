@@ -93,7 +93,7 @@ print(f"size argument            : $size (seed 1, format jsonl)")
 print(f"transcripts (JSONL)      : {tb:,} bytes = {tb / 2**30:.2f} GiB  {'>=' if tb >= 2**30 else '<'} 1 GiB")
 print(f"  generated in           : {sim_s:.1f} s = {tb / 1e6 / sim_s:.1f} MB/s, peak {sim_kb // 1024} MiB")
 print(f"  ingested in            : {ing_s:.1f} s = {tb / 1e6 / ing_s:.1f} MB/s, peak {ing_kb // 1024} MiB")
-print(f"store on disk (Parquet)  : {sb:,} bytes = {sb / 2**30:.2f} GiB  {'>=' if sb >= 2**30 else '<'} 1 GiB (zstd)")
+print(f"store on disk (Parquet)  : {sb:,} bytes = {sb / 2**30:.2f} GiB  {'>=' if sb >= 2**30 else '<'} 1 GiB (LZ4)")
 print(f"messages.content         : {text:,} bytes = {text / 2**30:.2f} GiB  {'>=' if text >= 2**30 else '<'} 1 GiB, "
       f"{n_msg:,} messages")
 print(f"outward text (matched)   : {outb:,} bytes = {outb / 2**30:.2f} GiB (content + tool_args), "
