@@ -48,6 +48,12 @@ pub enum Error {
     #[error("rule {query}: {message}")]
     Query { query: String, message: String },
 
+    #[error("cluster: {message}")]
+    Cluster { message: String },
+
+    #[error("cannot reach the Ballista scheduler at {url}: {reason}")]
+    SchedulerUnreachable { url: String, reason: String },
+
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -66,7 +72,9 @@ impl Error {
             | Error::Input { .. }
             | Error::Usage(_)
             | Error::Sql { .. }
-            | Error::Query { .. } => 1,
+            | Error::Query { .. }
+            | Error::SchedulerUnreachable { .. } => 1,
+            Error::Cluster { .. } => 2,
             Error::Write { .. } | Error::Corrupt { .. } | Error::Internal(_) => 2,
         }
     }
@@ -95,6 +103,17 @@ impl Error {
             Error::Query { .. } => {
                 Some("each file in `queries/` holds one SQL statement; `tvp sql` tries one out".into())
             }
+            Error::Cluster { .. } => Some(
+                "a job fails when executors die faster than the scheduler replaces their tasks, or when an executor \
+                 cannot read the store: check the executors' output, and that every node sees the store at the same \
+                 path"
+                    .into(),
+            ),
+            Error::SchedulerUnreachable { url, .. } => Some(format!(
+                "start one with `tvp cluster scheduler --bind {}` and at least one `tvp cluster executor`, or check \
+                 the address (README, section Running on a cluster)",
+                url.trim_start_matches("df://")
+            )),
             Error::Internal(_) => Some("this is a bug in tvp; please report it with the command you ran".into()),
         }
     }

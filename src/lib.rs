@@ -4,6 +4,7 @@
 //! ground truth) → metrics and fits → report. This crate is the library; `src/main.rs` is a thin CLI over it.
 
 pub mod catalog;
+pub mod cluster;
 pub mod error;
 pub mod figures;
 pub mod findings;

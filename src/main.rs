@@ -6,13 +6,6 @@ mod cli;
 use clap::Parser;
 
 fn main() {
-    // Output piped into `head` (or a closed pager) ends tvp quietly, as it does any Unix tool, instead of a panic
-    // on the failed write.
-    #[cfg(unix)]
-    // SAFETY: restoring the default disposition of SIGPIPE at start-up, before any thread exists.
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-    }
     let args = match cli::Cli::try_parse() {
         Ok(args) => args,
         Err(e) => {
@@ -21,6 +14,16 @@ fn main() {
             std::process::exit(if usage_error { 1 } else { 0 });
         }
     };
+    // Output piped into `head` (or a closed pager) ends tvp quietly, as it does any Unix tool, instead of a panic
+    // on the failed write. Not for the cluster's processes and clients: there a peer that closes a connection
+    // must be an error on that connection, not the end of the process.
+    #[cfg(unix)]
+    if !args.uses_network() {
+        // SAFETY: restoring the default disposition of SIGPIPE at start-up, before any thread exists.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
+    }
     let code = match cli::run(args) {
         Ok(code) => code,
         Err(e) => {

@@ -52,6 +52,10 @@ pub struct LabelArgs {
     /// Print the summary as JSON
     #[arg(long)]
     json: bool,
+    /// Run the rules on a Ballista cluster (`tvp cluster --help`) instead of here; every node must see the store at
+    /// the same path. The label tables are written to the store as a local run writes them
+    #[arg(long, value_name = "df://HOST:PORT")]
+    pub cluster: Option<String>,
 }
 
 pub fn run(args: LabelArgs) -> tvp::Result<i32> {
@@ -66,6 +70,7 @@ pub fn run(args: LabelArgs) -> tvp::Result<i32> {
         views: args.views,
         split_across_recipients: args.split_across_recipients,
         policy: tvp::pipeline::policy(args.policy.as_deref())?,
+        cluster: args.cluster.clone(),
     };
     let runtime = super::runtime()?;
     let summary = runtime.block_on(tvp::label::label(&store, &catalog, &options))?;

@@ -2,6 +2,7 @@
 
 mod audit;
 mod catalog;
+mod cluster;
 mod findings;
 mod formats;
 mod ingest;
@@ -60,6 +61,22 @@ pub enum Command {
     Audit(audit::AuditArgs),
     /// Judge agreement (Cohen's κ, review queue) and OERs corrected for the labeler's measured error (Rogan-Gladen)
     Validity(validity::ValidityArgs),
+    /// Run a Ballista scheduler or executor, so that `--cluster df://HOST:PORT` labels and queries on a cluster
+    #[command(subcommand)]
+    Cluster(cluster::ClusterCommand),
+}
+
+impl Cli {
+    /// Whether the command talks to a cluster (a process of one, or `--cluster`).
+    pub fn uses_network(&self) -> bool {
+        match &self.command {
+            Command::Cluster(_) => true,
+            Command::Label(args) => args.cluster.is_some(),
+            Command::Sql(args) => args.cluster.is_some(),
+            Command::Run(args) => args.cluster.is_some(),
+            _ => false,
+        }
+    }
 }
 
 /// Run a parsed command; returns the exit code.
@@ -77,13 +94,19 @@ pub fn run(cli: Cli) -> tvp::Result<i32> {
         Command::Findings(args) => findings::run(args),
         Command::Audit(args) => audit::run(args),
         Command::Validity(args) => validity::run(args),
+        Command::Cluster(command) => cluster::run(command),
     }
 }
+
+const PLAN_STACK_BYTES: usize = 64 << 20;
 
 /// The async runtime DataFusion runs on.
 pub fn runtime() -> tvp::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        // Plans travel to a cluster as nested protobuf, encoded and decoded recursively: the deepest rules need
+        // more stack than tokio's 2 MiB per worker (the memory is reserved, not used, until a plan needs it).
+        .thread_stack_size(PLAN_STACK_BYTES)
         .build()
         .map_err(|e| tvp::Error::Internal(format!("cannot start the async runtime: {e}")))
 }

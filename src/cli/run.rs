@@ -58,6 +58,9 @@ pub struct RunArgs {
     /// Show secret values in the report's evidence and transcripts instead of masking them
     #[arg(long)]
     reveal: bool,
+    /// Label on a Ballista cluster (`tvp cluster --help`); every node must see --out at the same path
+    #[arg(long, value_name = "df://HOST:PORT")]
+    pub cluster: Option<String>,
 }
 
 fn stage(n: usize, text: &str) {
@@ -145,6 +148,7 @@ pub fn run(args: RunArgs) -> tvp::Result<i32> {
     stage(3, "labeling with the rules in queries/");
     let mut label_options = tvp::label::Options::new(args.scope, reveal);
     label_options.policy = policy.clone();
+    label_options.cluster = args.cluster.clone();
     let labels = runtime.block_on(tvp::label::label(&store, &catalog, &label_options))?;
     eprintln!(
         "      {} runs, {} over-exposed, {} over-authorized",

@@ -31,6 +31,9 @@ pub struct SqlArgs {
     /// and learned values are masked too, and its `policy_items` table is queryable
     #[arg(long, value_name = "FILE")]
     policy: Option<PathBuf>,
+    /// Run the query on a Ballista cluster (`tvp cluster --help`); every node must see the store at the same path
+    #[arg(long, value_name = "df://HOST:PORT")]
+    pub cluster: Option<String>,
 }
 
 pub fn run(args: SqlArgs) -> tvp::Result<i32> {
@@ -40,8 +43,18 @@ pub fn run(args: SqlArgs) -> tvp::Result<i32> {
     let policy = tvp::pipeline::policy(args.policy.as_deref())?;
     let reveal = Reveal::from_flag(args.reveal);
     let text = runtime.block_on(async {
-        let (ctx, truths) =
-            tvp::label::session_with_policy(&store, &catalog, reveal, Scope::Chain, policy.as_ref()).await?;
+        let (ctx, _job, truths) = match &args.cluster {
+            Some(url) => {
+                let (ctx, job, truths) =
+                    tvp::cluster::sql_session(url, &store, &catalog, reveal, policy.as_ref()).await?;
+                (ctx, Some(job), truths)
+            }
+            None => {
+                let (ctx, truths) =
+                    tvp::label::session_with_policy(&store, &catalog, reveal, Scope::Chain, policy.as_ref()).await?;
+                (ctx, None, truths)
+            }
+        };
         let frame = ctx.sql(&args.sql).await.map_err(tvp::sql::sql_error)?;
         let sensitive = tvp::sql::sensitive_columns(frame.logical_plan());
         let batches = frame.collect().await.map_err(tvp::sql::sql_error)?;

@@ -68,6 +68,8 @@ pub struct Options {
     pub split_across_recipients: bool,
     /// A deployment's secrets policy, judged beside the catalog and the runs' own ground truth.
     pub policy: Option<crate::policy::Policy>,
+    /// Run the rules on the Ballista cluster whose scheduler is at this `df://HOST:PORT` URL.
+    pub cluster: Option<String>,
 }
 
 impl Options {
@@ -81,6 +83,7 @@ impl Options {
             views: matcher::Views::All,
             split_across_recipients: false,
             policy: None,
+            cluster: None,
         }
     }
 }
@@ -138,16 +141,24 @@ pub async fn session_with_policy(
     Ok((ctx, truths))
 }
 
-/// The tables a session registers beside the store's: the catalog's ground truth, roles, success conditions, the
-/// label settings and (empty unless `--labels`) the external labels.
+/// The tables a session has beside the store's: the catalog's ground truth, roles, success conditions, the label
+/// settings and (empty here: `--labels` and `--policy` fill them) the external labels and the policy's items.
+pub(crate) fn session_tables(catalog: &Catalog, scope: Scope, split_across: bool) -> Vec<(&'static str, RecordBatch)> {
+    vec![
+        ("catalog_items", catalog.items_batch()),
+        ("catalog_actions", catalog.actions_batch()),
+        ("roles", roles_batch(catalog)),
+        ("success_conditions", success_batch(catalog)),
+        ("label_settings", settings_batch(scope, split_across)),
+        ("external_labels", RecordBatch::new_empty(crate::schema::external_labels())),
+        ("policy_items", RecordBatch::new_empty(deployment::schema())),
+    ]
+}
+
 fn register_session_tables(ctx: &SessionContext, catalog: &Catalog, scope: Scope, split_across: bool) -> Result<()> {
-    register_batch(ctx, "catalog_items", catalog.items_batch())?;
-    register_batch(ctx, "catalog_actions", catalog.actions_batch())?;
-    register_batch(ctx, "roles", roles_batch(catalog))?;
-    register_batch(ctx, "success_conditions", success_batch(catalog))?;
-    register_batch(ctx, "label_settings", settings_batch(scope, split_across))?;
-    register_batch(ctx, "external_labels", RecordBatch::new_empty(crate::schema::external_labels()))?;
-    register_batch(ctx, "policy_items", RecordBatch::new_empty(deployment::schema()))?;
+    for (name, batch) in session_tables(catalog, scope, split_across) {
+        register_batch(ctx, name, batch)?;
+    }
     Ok(())
 }
 
@@ -172,7 +183,7 @@ pub struct Summary {
 }
 
 /// The tables a labeling writes to the store.
-const OUTPUTS: [Table; 3] = [Table::Exposures, Table::Authorizations, Table::Outcomes];
+pub(crate) const OUTPUTS: [Table; 3] = [Table::Exposures, Table::Authorizations, Table::Outcomes];
 
 /// Run every rule over the store and write the label tables.
 ///
@@ -180,15 +191,12 @@ const OUTPUTS: [Table; 3] = [Table::Exposures, Table::Authorizations, Table::Out
 /// relates rows of one run (joins on run_id or truth key), so the union of the partitions' results is the whole
 /// store's, and memory holds one partition's rows at a time. The label tables are streamed into new part files
 /// and replace the old ones only when every partition is done.
+///
+/// With `options.cluster`, the rules run on a Ballista cluster instead (see [`crate::cluster::label`]).
 pub async fn label(store: &Store, catalog: &Catalog, options: &Options) -> Result<Summary> {
-    let rules = queries::rules(options.queries.as_deref())?;
-    for table in OUTPUTS {
-        if !rules.iter().any(|r| r.table == table.name()) {
-            return Err(Error::Query {
-                query: table.name().into(),
-                message: format!("no rule produced the `{}` table", table.name()),
-            });
-        }
+    let rules = checked_rules(options)?;
+    if let Some(url) = &options.cluster {
+        return crate::cluster::label(url, store, catalog, options, &rules).await;
     }
     let partitions = options.partitions.unwrap_or_else(|| partitions_for(store)).max(1);
     let mut writers = Vec::new();
@@ -244,6 +252,20 @@ pub async fn label(store: &Store, catalog: &Catalog, options: &Options) -> Resul
     summary.rules = rules.iter().map(|r| r.origin_name()).collect();
     summary.partitions = partitions;
     Ok(summary)
+}
+
+/// The rules to run, checked to produce every label table.
+fn checked_rules(options: &Options) -> Result<Vec<queries::Rule>> {
+    let rules = queries::rules(options.queries.as_deref())?;
+    for table in OUTPUTS {
+        if !rules.iter().any(|r| r.table == table.name()) {
+            return Err(Error::Query {
+                query: table.name().into(),
+                message: format!("no rule produced the `{}` table", table.name()),
+            });
+        }
+    }
+    Ok(rules)
 }
 
 /// Hand the memory a finished partition freed back to the system, so the next one starts from the same footprint
@@ -370,7 +392,10 @@ async fn partition_session(
     }
     register_session_tables(&ctx, catalog, options.scope, options.split_across_recipients)?;
     if let Some(path) = &options.external_labels {
-        register_external(&ctx, path).await?;
+        let batches = external_labels(&ctx, path).await?;
+        let table = MemTable::try_new(crate::schema::external_labels(), vec![batches]).map_err(sql_error)?;
+        ctx.deregister_table("external_labels").map_err(sql_error)?;
+        ctx.register_table("external_labels", Arc::new(table)).map_err(sql_error)?;
     }
     let mut items = query(&ctx, "SELECT * FROM items").await?;
     items.push(catalog.items_batch());
@@ -388,7 +413,7 @@ async fn partition_session(
 }
 
 /// The summary line's counts, read back from the label tables in the store.
-async fn summarize(store: &Store) -> Result<Summary> {
+pub(crate) async fn summarize(store: &Store) -> Result<Summary> {
     let ctx = crate::sql::session(store).await?;
     let counts = query(
         &ctx,
@@ -428,7 +453,7 @@ async fn summarize(store: &Store) -> Result<Summary> {
 }
 
 /// Project and cast a rule's result onto the canonical schema of `table`, by column name.
-fn to_canonical(batch: &RecordBatch, table: Table) -> std::result::Result<RecordBatch, String> {
+pub(crate) fn to_canonical(batch: &RecordBatch, table: Table) -> std::result::Result<RecordBatch, String> {
     let schema = table.schema();
     let mut columns: Vec<ArrayRef> = Vec::new();
     for field in schema.fields() {
@@ -449,8 +474,8 @@ fn register_batch(ctx: &SessionContext, name: &str, batch: RecordBatch) -> Resul
     Ok(())
 }
 
-/// Load external labels (JSONL, CSV or Parquet by extension) as the `external_labels` table.
-async fn register_external(ctx: &SessionContext, path: &std::path::Path) -> Result<()> {
+/// Read external labels (JSONL, CSV or Parquet by extension) as rows of the `external_labels` table.
+pub(crate) async fn external_labels(ctx: &SessionContext, path: &std::path::Path) -> Result<Vec<RecordBatch>> {
     let shown = path.display().to_string();
     let bad = |message: String| Error::Query { query: format!("external labels {shown}"), message };
     let ext = path.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
@@ -479,10 +504,7 @@ async fn register_external(ctx: &SessionContext, path: &std::path::Path) -> Resu
         }
         converted.push(RecordBatch::try_new(schema.clone(), columns).map_err(|e| bad(e.to_string()))?);
     }
-    let table = MemTable::try_new(schema, vec![converted]).map_err(sql_error)?;
-    ctx.deregister_table("external_labels").map_err(sql_error)?;
-    ctx.register_table("external_labels", Arc::new(table)).map_err(sql_error)?;
-    Ok(())
+    Ok(converted)
 }
 
 fn roles_batch(catalog: &Catalog) -> RecordBatch {

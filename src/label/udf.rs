@@ -35,6 +35,24 @@ fn truth_error(message: String) -> DataFusionError {
     DataFusionError::Execution(message)
 }
 
+/// Where the functions find the ground truths and whether to reveal secrets.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// A local session's: fixed when the session is opened.
+    Session { truths: Arc<Truths>, reveal: Reveal },
+    /// A cluster job's: read from the query's `tvp.*` options by whichever process runs it (see [`crate::cluster::job`]).
+    Job,
+}
+
+impl Source {
+    fn resolve(&self, options: &datafusion::config::ConfigOptions) -> DfResult<(Arc<Truths>, Reveal)> {
+        match self {
+            Source::Session { truths, reveal } => Ok((truths.clone(), *reveal)),
+            Source::Job => crate::cluster::job::truths(options),
+        }
+    }
+}
+
 /// The matcher for one row's truth key, remembering the last key so a batch of one run's messages looks it up once.
 struct KeyCache<'t> {
     truths: &'t Truths,
@@ -143,7 +161,7 @@ impl StringColumn<'_> {
 #[derive(Debug)]
 struct MatchItems {
     signature: Signature,
-    truths: Arc<Truths>,
+    source: Source,
 }
 identity_eq!(MatchItems);
 
@@ -163,7 +181,8 @@ impl ScalarUDFImpl for MatchItems {
         let fields = match_fields();
         let mut out = ListBuilder::new(StructBuilder::from_fields(fields.clone(), rows))
             .with_field(Arc::new(Field::new("item", DataType::Struct(fields), true)));
-        let mut cache = KeyCache::new(&self.truths);
+        let (truths, _) = self.source.resolve(&args.config_options)?;
+        let mut cache = KeyCache::new(&truths);
         for row in 0..rows {
             let key = match columns.as_slice() {
                 [key, _] => key.get(row).map(str::to_string),
@@ -192,7 +211,7 @@ impl ScalarUDFImpl for MatchItems {
 #[derive(Debug)]
 struct Evidence {
     signature: Signature,
-    reveal: Reveal,
+    source: Source,
 }
 identity_eq!(Evidence);
 
@@ -228,12 +247,16 @@ impl ScalarUDFImpl for Evidence {
         let content = strings(&args.args[0], rows, "tvp_evidence")?;
         let starts = ints(&args.args[1], rows, "tvp_evidence")?;
         let ends = ints(&args.args[2], rows, "tvp_evidence")?;
+        let reveal = match &self.source {
+            Source::Session { reveal, .. } => *reveal,
+            Source::Job => crate::cluster::job::JobOptions::from_config(&args.config_options)?.reveal(),
+        };
         let mut out = StringBuilder::new();
         for row in 0..rows {
             match (content.get(row), starts.is_valid(row) && ends.is_valid(row)) {
                 (Some(text), true) => {
                     let (s, e) = (starts.value(row).max(0) as usize, ends.value(row).max(0) as usize);
-                    out.append_value(evidence(text, s, e, self.reveal));
+                    out.append_value(evidence(text, s, e, reveal));
                 }
                 _ => out.append_null(),
             }
@@ -245,8 +268,7 @@ impl ScalarUDFImpl for Evidence {
 #[derive(Debug)]
 struct MaskText {
     signature: Signature,
-    truths: Arc<Truths>,
-    reveal: Reveal,
+    source: Source,
 }
 identity_eq!(MaskText);
 
@@ -265,19 +287,20 @@ impl ScalarUDFImpl for MaskText {
         let columns = args.args.iter().map(|a| strings(a, rows, "tvp_mask")).collect::<DfResult<Vec<_>>>()?;
         let Some(text) = columns.last() else { return exec_err!("tvp_mask takes (text) or (truth_key, text)") };
         let mut out = StringBuilder::new();
-        if self.reveal == Reveal::Shown {
+        let (truths, reveal) = self.source.resolve(&args.config_options)?;
+        if reveal == Reveal::Shown {
             for row in 0..rows {
                 out.append_option(text.get(row));
             }
             return Ok(ColumnarValue::Array(Arc::new(out.finish())));
         }
         if columns.len() == 1 {
-            let masker = self.truths.masker().map_err(truth_error)?;
+            let masker = truths.masker().map_err(truth_error)?;
             for row in 0..rows {
                 out.append_option(text.get(row).map(|t| masker.mask_text(t)));
             }
         } else {
-            let mut cache = KeyCache::new(&self.truths);
+            let mut cache = KeyCache::new(&truths);
             for row in 0..rows {
                 let matcher = match columns[0].get(row) {
                     Some(key) => cache.get(key)?,
@@ -354,7 +377,7 @@ pub fn bucket_function() -> ScalarUDF {
 #[derive(Debug)]
 struct HasPiece {
     signature: Signature,
-    truths: Arc<Truths>,
+    source: Source,
 }
 identity_eq!(HasPiece);
 
@@ -372,7 +395,8 @@ impl ScalarUDFImpl for HasPiece {
         let rows = args.number_rows;
         let (keys, texts) =
             (strings(&args.args[0], rows, "tvp_has_piece")?, strings(&args.args[1], rows, "tvp_has_piece")?);
-        let mut cache = KeyCache::new(&self.truths);
+        let (truths, _) = self.source.resolve(&args.config_options)?;
+        let mut cache = KeyCache::new(&truths);
         let mut out = arrow::array::BooleanBuilder::with_capacity(rows);
         for row in 0..rows {
             let matcher = match keys.get(row) {
@@ -398,7 +422,7 @@ fn split_fields() -> Fields {
 #[derive(Debug)]
 struct Split {
     signature: Signature,
-    truths: Arc<Truths>,
+    source: Source,
 }
 identity_eq!(Split);
 
@@ -423,7 +447,8 @@ impl ScalarUDFImpl for Split {
         let fields = split_fields();
         let mut out = ListBuilder::new(StructBuilder::from_fields(fields.clone(), rows))
             .with_field(Arc::new(Field::new("item", DataType::Struct(fields), true)));
-        let mut cache = KeyCache::new(&self.truths);
+        let (truths, _) = self.source.resolve(&args.config_options)?;
+        let mut cache = KeyCache::new(&truths);
         for row in 0..rows {
             let matcher = match keys.get(row) {
                 Some(key) if turns.is_valid(row) && texts.is_valid(row) => cache.get(key)?,
@@ -455,30 +480,39 @@ impl ScalarUDFImpl for Split {
     }
 }
 
-/// The functions, ready to register on a session.
+/// The functions over a local session's truths, ready to register on it.
 pub fn functions(truths: Arc<Truths>, reveal: Reveal) -> Vec<ScalarUDF> {
+    functions_over(Source::Session { truths, reveal })
+}
+
+/// The functions over the truths of whichever cluster job runs them (see [`crate::cluster::job`]).
+pub fn job_functions() -> Vec<ScalarUDF> {
+    functions_over(Source::Job)
+}
+
+fn functions_over(source: Source) -> Vec<ScalarUDF> {
     let text = |n: usize| TypeSignature::Exact(vec![DataType::Utf8; n]);
     vec![
         ScalarUDF::new_from_impl(MatchItems {
             signature: Signature::one_of(vec![text(2), text(3)], Volatility::Immutable),
-            truths: truths.clone(),
+            source: source.clone(),
         }),
         ScalarUDF::new_from_impl(Evidence {
             signature: Signature::exact(vec![DataType::Utf8, DataType::Int64, DataType::Int64], Volatility::Immutable),
-            reveal,
+            source: source.clone(),
         }),
         ScalarUDF::new_from_impl(MaskText {
             signature: Signature::one_of(vec![text(1), text(2)], Volatility::Immutable),
-            truths: truths.clone(),
-            reveal,
+            source: source.clone(),
         }),
         ScalarUDF::new_from_impl(HasPiece {
             signature: Signature::exact(vec![DataType::Utf8; 2], Volatility::Immutable),
-            truths: truths.clone(),
+            source: source.clone(),
         }),
-        ScalarUDF::new_from_impl(Split { signature: Signature::any(3, Volatility::Immutable), truths }),
+        ScalarUDF::new_from_impl(Split { signature: Signature::any(3, Volatility::Immutable), source }),
     ]
 }
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,135 @@
+//! The cluster's processes, embedded in the `tvp` binary: a Ballista scheduler and executors that know tvp's SQL
+//! functions and its job options (see [`super::job`]), so a labeling job's plan can be planned and run anywhere.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use ballista_core::registry::BallistaFunctionRegistry;
+use ballista_core::utils::default_session_builder;
+use ballista_executor::executor_process::{ExecutorProcessConfig, start_executor_process};
+use ballista_scheduler::cluster::BallistaCluster;
+use ballista_scheduler::config::SchedulerConfig;
+use ballista_scheduler::scheduler_process::start_server;
+use datafusion::execution::FunctionRegistry;
+use datafusion::execution::session_state::SessionState;
+use datafusion::prelude::SessionConfig;
+
+use super::job::JobOptions;
+use crate::error::{Error, Result};
+
+/// A process's base configuration: Ballista's, plus the `tvp.*` options a job sets.
+///
+/// Ballista's adaptive planner is off: with it, some of the rules' stages (35_relays) report task metrics the
+/// scheduler cannot match to the stage's plan, and the job waits forever; the static planner runs them.
+pub fn config() -> SessionConfig {
+    use ballista_core::extension::SessionConfigExt;
+    SessionConfig::new_with_ballista()
+        .with_option_extension(JobOptions::default())
+        .set_bool(ballista_core::config::BALLISTA_ADAPTIVE_PLANNER_ENABLED, false)
+        .set_u64(ballista_core::config::BALLISTA_SCHEDULER_MAX_PARTITIONS_PER_TASK, 1)
+}
+
+/// The scheduler's session for planning a job: DataFusion's and Ballista's functions and tvp's.
+fn scheduler_state(config: SessionConfig) -> datafusion::error::Result<SessionState> {
+    let mut state = default_session_builder(config)?;
+    for function in crate::label::udf::job_functions() {
+        state.register_udf(Arc::new(function))?;
+    }
+    Ok(state)
+}
+
+/// The executors' functions, looked up by name when a task's plan is decoded: every function a local session has
+/// (Ballista's default registry lacks the nested ones the rules use, such as `cardinality`) and tvp's.
+fn executor_functions() -> datafusion::error::Result<Arc<BallistaFunctionRegistry>> {
+    let state = scheduler_state(config())?;
+    Ok(Arc::new(BallistaFunctionRegistry::from(&state)))
+}
+
+/// How quickly the scheduler notices a lost executor.
+#[derive(Debug, Clone, Copy)]
+pub struct Liveness {
+    /// An executor that has not sent a heartbeat for this long is lost and its tasks run elsewhere.
+    pub executor_timeout_seconds: u64,
+}
+
+/// Run a scheduler on `bind` until the process is stopped.
+pub async fn scheduler(bind: SocketAddr, liveness: Liveness) -> Result<()> {
+    let config = SchedulerConfig {
+        bind_host: bind.ip().to_string(),
+        external_host: bind.ip().to_string(),
+        bind_port: bind.port(),
+        executor_timeout_seconds: liveness.executor_timeout_seconds,
+        expire_dead_executor_interval_seconds: 1.max(liveness.executor_timeout_seconds / 4),
+        no_executors_grace_period_seconds: liveness.executor_timeout_seconds,
+        override_config_producer: Some(Arc::new(config)),
+        override_session_builder: Some(Arc::new(scheduler_state)),
+        ..Default::default()
+    };
+    let cluster = BallistaCluster::new_from_config(&config).await.map_err(cluster_error)?;
+    eprintln!("tvp scheduler listening on {bind} (clients: --cluster df://{bind})");
+    start_server(cluster, bind, Arc::new(config)).await.map_err(cluster_error)
+}
+
+/// Where an executor listens and whom it serves.
+#[derive(Debug, Clone)]
+pub struct ExecutorSettings {
+    pub scheduler: SocketAddr,
+    /// Arrow Flight (results and shuffles) on this address; the task service on the next port, or `grpc_port`.
+    pub bind: SocketAddr,
+    pub grpc_port: Option<u16>,
+    /// Tasks run at once.
+    pub concurrency: usize,
+    pub heartbeat_seconds: u64,
+    /// Scratch space for shuffle files (default: a temporary folder).
+    pub work_dir: Option<String>,
+}
+
+/// Run an executor until the process is stopped (or the scheduler tells it to stop).
+pub async fn executor(settings: ExecutorSettings) -> Result<()> {
+    let grpc_port = settings.grpc_port.unwrap_or(settings.bind.port().wrapping_add(1));
+    let config = ExecutorProcessConfig {
+        bind_host: settings.bind.ip().to_string(),
+        external_host: Some(settings.bind.ip().to_string()),
+        port: settings.bind.port(),
+        grpc_port,
+        scheduler_host: settings.scheduler.ip().to_string(),
+        scheduler_port: settings.scheduler.port(),
+        scheduler_connect_timeout_seconds: 10,
+        vcores: settings.concurrency.max(1),
+        work_dir: settings.work_dir.clone(),
+        executor_heartbeat_interval_seconds: settings.heartbeat_seconds.max(1),
+        override_function_registry: Some(executor_functions().map_err(cluster_error)?),
+        override_config_producer: Some(Arc::new(config)),
+        ..Default::default()
+    };
+    eprintln!(
+        "tvp executor on {} (task service port {grpc_port}), {} task(s) at once, serving the scheduler at {}",
+        settings.bind, config.vcores, settings.scheduler
+    );
+    start_executor_process(Arc::new(config)).await.map_err(cluster_error)
+}
+
+/// Print the cluster's log records at `level` and above (`TVP_LOG=debug` for more) to standard error.
+pub fn log_to_stderr() {
+    struct Stderr;
+    impl log::Log for Stderr {
+        fn enabled(&self, metadata: &log::Metadata) -> bool {
+            metadata.level() <= log::max_level()
+        }
+        fn log(&self, record: &log::Record) {
+            if self.enabled(record.metadata()) {
+                eprintln!("[{} {}] {}", record.level(), record.target(), record.args());
+            }
+        }
+        fn flush(&self) {}
+    }
+    static LOGGER: Stderr = Stderr;
+    let level = std::env::var("TVP_LOG").ok().and_then(|l| l.parse().ok()).unwrap_or(log::LevelFilter::Warn);
+    if log::set_logger(&LOGGER).is_ok() {
+        log::set_max_level(level);
+    }
+}
+
+fn cluster_error(e: impl std::fmt::Display) -> Error {
+    Error::Cluster { message: e.to_string() }
+}
