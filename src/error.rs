@@ -104,9 +104,8 @@ impl Error {
                 Some("each file in `queries/` holds one SQL statement; `tvp sql` tries one out".into())
             }
             Error::Cluster { .. } => Some(
-                "a job fails when executors die faster than the scheduler replaces their tasks, or when an executor \
-                 cannot read the store: check the executors' output, and that every node sees the store at the same \
-                 path"
+                "a job fails when an executor leaves while it runs, or when an executor cannot read the store: \
+                 check the scheduler's and the executors' output, and that every node sees the store at the same path"
                     .into(),
             ),
             Error::SchedulerUnreachable { url, .. } => Some(format!(

@@ -164,8 +164,15 @@ pub async fn label(url: &str, store: &Store, catalog: &Catalog, options: &Option
     let mut results: Vec<(&Rule, PathBuf)> = Vec::new();
     for (index, rule) in rules.iter().enumerate() {
         let started = Instant::now();
-        let failed = |e: datafusion::error::DataFusionError| Error::Cluster {
-            message: format!("rule {}: {e}", rule.origin_name()),
+        let failed = |e: datafusion::error::DataFusionError| {
+            let e = e.to_string();
+            let why = if e.contains("Cancelled") {
+                "; tvp's scheduler cancels the running jobs when an executor leaves the cluster (its heartbeats \
+                 stopped or it shut down): the store's labels are unchanged, rerun the labeling"
+            } else {
+                ""
+            };
+            Error::Cluster { message: format!("rule {}: {e}{why}", rule.origin_name()) }
         };
         let frame =
             ctx.sql(&rule.sql).await.map_err(|e| Error::Query { query: rule.origin_name(), message: e.to_string() })?;

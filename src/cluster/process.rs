@@ -6,21 +6,25 @@ use std::sync::Arc;
 
 use ballista_core::registry::BallistaFunctionRegistry;
 use ballista_core::utils::default_session_builder;
+use ballista_executor::execution_engine::{DefaultExecutionEngine, ExecutionEngine, QueryStageExecutor};
 use ballista_executor::executor_process::{ExecutorProcessConfig, start_executor_process};
-use ballista_scheduler::cluster::BallistaCluster;
+use ballista_scheduler::cluster::{BallistaCluster, ClusterStateEvent};
 use ballista_scheduler::config::SchedulerConfig;
-use ballista_scheduler::scheduler_process::start_server;
+use ballista_scheduler::scheduler_process::{create_scheduler, start_grpc_service};
+use ballista_scheduler::scheduler_server::SchedulerServer;
 use datafusion::execution::FunctionRegistry;
 use datafusion::execution::session_state::SessionState;
 use datafusion::prelude::SessionConfig;
+use datafusion_proto::protobuf::{LogicalPlanNode, PhysicalPlanNode};
 
 use super::job::JobOptions;
 use crate::error::{Error, Result};
 
 /// A process's base configuration: Ballista's, plus the `tvp.*` options a job sets.
 ///
-/// Ballista's adaptive planner is off: with it, some of the rules' stages (35_relays) report task metrics the
-/// scheduler cannot match to the stage's plan, and the job waits forever; the static planner runs them.
+/// Ballista's adaptive planner is off and a task runs one partition: with the adaptive planner, or with several
+/// partitions packed in a task, the tasks of some of the rules' stages (35_relays, 40_exposures) report operator
+/// metrics the scheduler cannot match to the stage's plan, and the job waits forever.
 pub fn config() -> SessionConfig {
     use ballista_core::extension::SessionConfigExt;
     SessionConfig::new_with_ballista()
@@ -45,6 +49,73 @@ fn executor_functions() -> datafusion::error::Result<Arc<BallistaFunctionRegistr
     Ok(Arc::new(BallistaFunctionRegistry::from(&state)))
 }
 
+/// Ballista's execution engine, with the tasks' operator metrics left out of their reports.
+///
+/// The tasks of one stage of some rules (40_exposures) report different numbers of operator metrics; the scheduler
+/// then rejects the report of a finished task after marking it done, and drops where its output went, so after
+/// an executor is lost and stages are re-run, a later stage can read only part of its input: measured here, labels
+/// that differed from local labeling. A task that reports no metrics is accepted as it is (Ballista's own path for
+/// tasks without metrics); tvp does not use them.
+struct WithoutOperatorMetrics(DefaultExecutionEngine);
+
+impl ExecutionEngine for WithoutOperatorMetrics {
+    fn create_query_stage_exec(
+        &self,
+        job_id: ballista_core::JobId,
+        stage_id: usize,
+        task_id: usize,
+        global_output_partition_ids: Vec<usize>,
+        plan: Arc<dyn datafusion::physical_plan::ExecutionPlan>,
+        work_dir: &str,
+        config: &SessionConfig,
+    ) -> datafusion::error::Result<Arc<dyn QueryStageExecutor>> {
+        let inner = self.0.create_query_stage_exec(
+            job_id,
+            stage_id,
+            task_id,
+            global_output_partition_ids,
+            plan,
+            work_dir,
+            config,
+        )?;
+        Ok(Arc::new(TaskWithoutMetrics(inner)))
+    }
+}
+
+#[derive(Debug)]
+struct TaskWithoutMetrics(Arc<dyn QueryStageExecutor>);
+
+impl std::fmt::Display for TaskWithoutMetrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+#[async_trait::async_trait]
+impl QueryStageExecutor for TaskWithoutMetrics {
+    async fn execute_query_stage(
+        &self,
+        task_id: usize,
+        context: Arc<datafusion::execution::TaskContext>,
+    ) -> datafusion::error::Result<Vec<ballista_core::serde::protobuf::ShuffleWritePartition>> {
+        self.0.execute_query_stage(task_id, context).await
+    }
+    fn collect_plan_metrics(&self) -> Vec<datafusion::physical_plan::metrics::MetricsSet> {
+        Vec::new()
+    }
+    fn collect_runtime_stats_reports(&self) -> Vec<ballista_core::serde::protobuf::RuntimeStatsReport> {
+        self.0.collect_runtime_stats_reports()
+    }
+    fn collect_window_state_reports(
+        &self,
+    ) -> datafusion::error::Result<Vec<ballista_core::serde::protobuf::WindowStateReport>> {
+        self.0.collect_window_state_reports()
+    }
+    fn collect_column_stats(&self) -> Vec<ballista_core::serde::protobuf::TaskColumnStats> {
+        self.0.collect_column_stats()
+    }
+}
+
 /// How quickly the scheduler notices a lost executor.
 #[derive(Debug, Clone, Copy)]
 pub struct Liveness {
@@ -66,8 +137,40 @@ pub async fn scheduler(bind: SocketAddr, liveness: Liveness) -> Result<()> {
         ..Default::default()
     };
     let cluster = BallistaCluster::new_from_config(&config).await.map_err(cluster_error)?;
+    let server: Scheduler = create_scheduler(cluster, Arc::new(config)).await.map_err(cluster_error)?;
+    tokio::spawn(cancel_jobs_when_an_executor_leaves(server.clone()));
     eprintln!("tvp scheduler listening on {bind} (clients: --cluster df://{bind})");
-    start_server(cluster, bind, Arc::new(config)).await.map_err(cluster_error)
+    start_grpc_service(bind, server).await.map_err(cluster_error)
+}
+
+type Scheduler = SchedulerServer<LogicalPlanNode, PhysicalPlanNode>;
+
+const EXECUTOR_LOST: &str = "an executor left the cluster while the job ran";
+
+/// Cancel every running job as soon as an executor is removed (its heartbeats stopped, or it shut down).
+///
+/// Ballista would re-run the lost executor's tasks on the others, but measured here with tvp's rules that recovery
+/// either waited forever (stages rolled back and never resubmitted) or, before tasks stopped reporting operator
+/// metrics, finished with labels that differed from local labeling. A cancelled job leaves the store's labels as
+/// they were (the client says why); rerunning it on the remaining executors is safe.
+async fn cancel_jobs_when_an_executor_leaves(server: Scheduler) {
+    use futures::StreamExt;
+    let mut events = match server.state.executor_manager.cluster_state_events().await {
+        Ok(events) => events,
+        Err(e) => {
+            eprintln!("tvp scheduler: cannot watch the executors ({e}); a lost executor may leave jobs waiting");
+            return;
+        }
+    };
+    while let Some(event) = events.next().await {
+        let ClusterStateEvent::RemovedExecutor { executor_id } = event else { continue };
+        for job_id in server.state.task_manager.get_running_job_cache().keys() {
+            eprintln!("tvp scheduler: {EXECUTOR_LOST} ({executor_id}); cancelling job {job_id}");
+            if let Err(e) = server.cancel_job(job_id.clone()).await {
+                eprintln!("tvp scheduler: cannot cancel job {job_id}: {e}");
+            }
+        }
+    }
 }
 
 /// Where an executor listens and whom it serves.
@@ -99,6 +202,7 @@ pub async fn executor(settings: ExecutorSettings) -> Result<()> {
         work_dir: settings.work_dir.clone(),
         executor_heartbeat_interval_seconds: settings.heartbeat_seconds.max(1),
         override_function_registry: Some(executor_functions().map_err(cluster_error)?),
+        override_execution_engine: Some(Arc::new(WithoutOperatorMetrics(DefaultExecutionEngine::new()))),
         override_config_producer: Some(Arc::new(config)),
         ..Default::default()
     };

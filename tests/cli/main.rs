@@ -2,6 +2,7 @@
 
 mod audit;
 mod catalog;
+mod cluster;
 mod ingest;
 mod label;
 mod project;
