@@ -167,3 +167,35 @@ pub fn read_parquet_dir(dir: &Path) -> Result<Vec<RecordBatch>, String> {
     }
     Ok(batches)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datafusion::prelude::SessionConfig;
+
+    /// Ballista rebuilds an executor's configuration from the client's entries (`key`, `value`): the job's options
+    /// must survive that trip, prefix included.
+    #[test]
+    fn job_options_survive_the_trip_through_configuration_entries() {
+        let job = JobOptions::new(
+            Path::new("/data/store"),
+            Path::new("/data/store/.cluster-jobs/1-2"),
+            Reveal::Shown,
+            Views::Plain,
+        );
+        let client = SessionConfig::new().with_option_extension(job);
+        let entries = client.options().entries();
+        assert!(entries.iter().any(|e| e.key == "tvp.store" && e.value.as_deref() == Some("/data/store")));
+        let mut executor = SessionConfig::new().with_option_extension(JobOptions::default());
+        for entry in entries.iter().filter(|e| e.key.starts_with("tvp.")) {
+            executor.options_mut().set(&entry.key, entry.value.as_deref().unwrap()).unwrap();
+        }
+        let received = JobOptions::from_config(executor.options()).unwrap();
+        assert_eq!(received.job, "/data/store/.cluster-jobs/1-2");
+        assert_eq!(received.reveal(), Reveal::Shown);
+        assert!(received.plain_views);
+        let empty = SessionConfig::new().with_option_extension(JobOptions::default());
+        let error = JobOptions::from_config(empty.options()).unwrap_err().to_string();
+        assert!(error.contains("tvp.store"), "{error}");
+    }
+}
