@@ -150,10 +150,7 @@ pub async fn label(url: &str, store: &Store, catalog: &Catalog, options: &Option
     let mut tables = crate::label::session_tables(catalog, options.scope, options.split_across_recipients);
     if let Some(path) = &options.external_labels {
         let local = crate::sql::session(store).await?;
-        let labels = crate::label::external_labels(&local, path).await?;
-        let labels = arrow::compute::concat_batches(&crate::schema::external_labels(), &labels)
-            .map_err(|e| Error::Internal(e.to_string()))?;
-        set_table(&mut tables, "external_labels", labels);
+        set_table(&mut tables, "external_labels", crate::label::external_labels(&local, path).await?);
     }
     if let Some(policy) = &options.policy {
         let local = crate::sql::session(store).await?;

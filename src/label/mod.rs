@@ -392,10 +392,7 @@ async fn partition_session(
     }
     register_session_tables(&ctx, catalog, options.scope, options.split_across_recipients)?;
     if let Some(path) = &options.external_labels {
-        let batches = external_labels(&ctx, path).await?;
-        let table = MemTable::try_new(crate::schema::external_labels(), vec![batches]).map_err(sql_error)?;
-        ctx.deregister_table("external_labels").map_err(sql_error)?;
-        ctx.register_table("external_labels", Arc::new(table)).map_err(sql_error)?;
+        register_batch(&ctx, "external_labels", external_labels(&ctx, path).await?)?;
     }
     let mut items = query(&ctx, "SELECT * FROM items").await?;
     items.push(catalog.items_batch());
@@ -474,8 +471,8 @@ fn register_batch(ctx: &SessionContext, name: &str, batch: RecordBatch) -> Resul
     Ok(())
 }
 
-/// Read external labels (JSONL, CSV or Parquet by extension) as rows of the `external_labels` table.
-pub(crate) async fn external_labels(ctx: &SessionContext, path: &std::path::Path) -> Result<Vec<RecordBatch>> {
+/// Read external labels (JSONL, CSV or Parquet by extension) as the rows of the `external_labels` table.
+pub(crate) async fn external_labels(ctx: &SessionContext, path: &std::path::Path) -> Result<RecordBatch> {
     let shown = path.display().to_string();
     let bad = |message: String| Error::Query { query: format!("external labels {shown}"), message };
     let ext = path.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
@@ -504,7 +501,7 @@ pub(crate) async fn external_labels(ctx: &SessionContext, path: &std::path::Path
         }
         converted.push(RecordBatch::try_new(schema.clone(), columns).map_err(|e| bad(e.to_string()))?);
     }
-    Ok(converted)
+    arrow::compute::concat_batches(&schema, &converted).map_err(|e| bad(e.to_string()))
 }
 
 fn roles_batch(catalog: &Catalog) -> RecordBatch {
