@@ -140,7 +140,7 @@ pub async fn scheduler(bind: SocketAddr, liveness: Liveness) -> Result<()> {
     let server: Scheduler = create_scheduler(cluster, Arc::new(config)).await.map_err(cluster_error)?;
     tokio::spawn(cancel_jobs_when_an_executor_leaves(server.clone()));
     eprintln!("tvp scheduler listening on {bind} (clients: --cluster df://{bind})");
-    start_grpc_service(bind, server).await.map_err(cluster_error)
+    start_grpc_service(bind, server).await.map_err(|e| cluster_error(format!("scheduler on {bind}: {e}")))
 }
 
 type Scheduler = SchedulerServer<LogicalPlanNode, PhysicalPlanNode>;
@@ -210,7 +210,9 @@ pub async fn executor(settings: ExecutorSettings) -> Result<()> {
         "tvp executor on {} (task service port {grpc_port}), {} task(s) at once, serving the scheduler at {}",
         settings.bind, config.vcores, settings.scheduler
     );
-    start_executor_process(Arc::new(config)).await.map_err(cluster_error)
+    start_executor_process(Arc::new(config))
+        .await
+        .map_err(|e| cluster_error(format!("executor on {} (task service port {grpc_port}): {e}", settings.bind)))
 }
 
 /// Print the cluster's log records at `level` and above (`TVP_LOG=debug` for more) to standard error.
