@@ -118,17 +118,7 @@ impl Store {
 
     /// Every row of a table, read from its files (for small tables such as the ground truth).
     pub fn read_table(&self, table: Table) -> Result<Vec<RecordBatch>> {
-        let mut batches = Vec::new();
-        for path in self.table_files(table.name()) {
-            let file = File::open(&path).map_err(|source| Error::Read { path: path.clone(), source })?;
-            let reader = ParquetRecordBatchReaderBuilder::try_new(file)
-                .and_then(|b| b.build())
-                .map_err(|e| parquet_error(&path, e))?;
-            for batch in reader {
-                batches.push(batch.map_err(|e| Error::Corrupt { path: path.clone(), reason: e.to_string() })?);
-            }
-        }
-        Ok(batches)
+        read_parquet_folder(&self.table_dir(table.name()))
     }
 
     /// The uncompressed size of a table's data, from its files' footers (nothing else is read).
@@ -203,6 +193,25 @@ impl Drop for PartWriter {
 
 fn parquet_error(path: &Path, e: impl std::fmt::Display) -> Error {
     Error::Corrupt { path: path.to_path_buf(), reason: format!("parquet: {e}") }
+}
+
+/// Every row of the complete Parquet files in a folder and its subfolders (none when it is missing), in file name
+/// order.
+pub fn read_parquet_folder(dir: &Path) -> Result<Vec<RecordBatch>> {
+    let mut files = Vec::new();
+    collect_parquet(dir, &mut files);
+    files.sort();
+    let mut batches = Vec::new();
+    for path in files {
+        let file = File::open(&path).map_err(|source| Error::Read { path: path.clone(), source })?;
+        let reader = ParquetRecordBatchReaderBuilder::try_new(file)
+            .and_then(|b| b.build())
+            .map_err(|e| parquet_error(&path, e))?;
+        for batch in reader {
+            batches.push(batch.map_err(|e| Error::Corrupt { path: path.clone(), reason: e.to_string() })?);
+        }
+    }
+    Ok(batches)
 }
 
 fn collect_parquet(dir: &Path, out: &mut Vec<PathBuf>) {

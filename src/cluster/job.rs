@@ -141,29 +141,7 @@ fn job_items(store: &Path, job: &Path) -> Result<Vec<RecordBatch>, String> {
     let store = Store::open(store).map_err(|e| e.to_string())?;
     let mut batches = store.read_table(Table::Items).map_err(|e| e.to_string())?;
     for name in ["catalog_items", "policy_items"] {
-        batches.extend(read_parquet_dir(&session_table_dir(job, name))?);
-    }
-    Ok(batches)
-}
-
-/// Every batch of the Parquet files in a folder (none when the folder is missing).
-pub fn read_parquet_dir(dir: &Path) -> Result<Vec<RecordBatch>, String> {
-    let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
-        Ok(entries) => {
-            entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "parquet")).collect()
-        }
-        Err(_) => return Ok(Vec::new()),
-    };
-    files.sort();
-    let mut batches = Vec::new();
-    for path in files {
-        let file = std::fs::File::open(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
-            .and_then(|b| b.build())
-            .map_err(|e| format!("{}: {e}", path.display()))?;
-        for batch in reader {
-            batches.push(batch.map_err(|e| format!("{}: {e}", path.display()))?);
-        }
+        batches.extend(crate::store::read_parquet_folder(&session_table_dir(job, name)).map_err(|e| e.to_string())?);
     }
     Ok(batches)
 }

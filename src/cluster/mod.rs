@@ -189,7 +189,7 @@ pub async fn label(url: &str, store: &Store, catalog: &Catalog, options: &Option
     for table in crate::label::OUTPUTS {
         let mut writer = store.part_writer(table.name(), table.schema(), None)?;
         for (_, dir) in results.iter().filter(|(rule, _)| rule.table == table.name()) {
-            let batches = job::read_parquet_dir(dir).map_err(|message| Error::Cluster { message })?;
+            let batches = crate::store::read_parquet_folder(dir)?;
             for batch in &batches {
                 let canonical = crate::label::to_canonical(batch, table)
                     .map_err(|message| Error::Query { query: table.name().into(), message })?;
