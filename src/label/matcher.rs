@@ -10,11 +10,11 @@
 //! This is also the AgentLeak benchmark's own rule: with it, tvp's labels agree with its `has_leak` on every
 //! message of the dev split.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 
 use std::borrow::Cow;
 
+use super::literals::Literals;
 use super::views;
 use crate::schema::match_kind;
 
@@ -69,9 +69,9 @@ pub struct Found {
 /// The automata for one set of items (one scenario or one run).
 pub struct Matcher {
     items: Vec<String>,
-    exact: Option<AhoCorasick>,
+    exact: Option<Literals>,
     exact_owner: Vec<usize>,
-    normalized: Option<AhoCorasick>,
+    normalized: Option<Literals>,
     normalized_owner: Vec<usize>,
     /// Digit-only forms, for spelled-out digit runs.
     digits: Vec<(String, usize)>,
@@ -79,12 +79,12 @@ pub struct Matcher {
     /// All the regexes in one automaton: one pass over a text says which of them match at all, so only those
     /// are run again for their positions (the cost stays near one pass when items grow tenfold).
     regex_set: Option<RegexSet>,
-    /// Whether the decoded views run (tokens that decode to text, ROT13 and reversed forms).
+    /// Whether the decoded views run (tokens that decode to text): only when some item allows every view.
     decoded: bool,
     /// Items whose kinds allow every view, decoded ones included.
     decodable: Vec<bool>,
     /// ROT13 and reversed literal forms of decodable items, with their owner and kind.
-    transformed: Option<AhoCorasick>,
+    transformed: Option<Literals>,
     transformed_owner: Vec<(usize, &'static str)>,
     /// Alphanumeric forms (lower case) of the items a split over several messages can expose, with their owner.
     split_forms: Vec<(String, usize)>,
@@ -212,9 +212,9 @@ impl Matcher {
         Ok(Matcher {
             items: items.iter().map(|i| i.item_id.clone()).collect(),
             regex_set,
-            decoded: views == Views::All,
+            decoded: views == Views::All && items.iter().any(|i| i.kinds.is_empty()),
             decodable: items.iter().map(|i| i.kinds.is_empty()).collect(),
-            transformed: automaton(&transformed_forms, true, reuse),
+            transformed: Literals::build(&transformed_forms, true, reuse),
             transformed_owner,
             split_pieces: split_forms
                 .iter()
@@ -229,9 +229,9 @@ impl Matcher {
             partial_pieces,
             detectors: items.iter().filter_map(|i| i.detector).collect(),
             detector_items: items.iter().enumerate().filter(|(_, i)| i.detector.is_some()).map(|(n, _)| n).collect(),
-            exact: automaton(&exact_forms, true, reuse),
+            exact: Literals::build(&exact_forms, true, reuse),
             exact_owner,
-            normalized: automaton(&normalized_forms, false, reuse),
+            normalized: Literals::build(&normalized_forms, false, reuse),
             normalized_owner,
             digits,
             regexes,
@@ -350,18 +350,18 @@ impl Matcher {
                 found.push(Found { item, kind: Cow::Borrowed(kind), start, end });
             }
         };
-        if let Some(ac) = &self.exact {
-            for m in ac.find_overlapping_iter(text) {
-                add(self.exact_owner[m.pattern().as_usize()], match_kind::EXACT, m.start(), m.end());
+        if let Some(exact) = &self.exact {
+            for m in exact.find_overlapping(text) {
+                add(self.exact_owner[m.form], match_kind::EXACT, m.start, m.end);
             }
         }
-        if let Some(ac) = &self.normalized {
+        if let Some(normalized) = &self.normalized {
             let (projected, map) = project(text);
-            for m in ac.find_overlapping_iter(&projected) {
-                let start = map[m.start()];
-                let last = map[m.end() - 1];
+            for m in normalized.find_overlapping(&projected) {
+                let start = map[m.start];
+                let last = map[m.end - 1];
                 let end = last + text[last..].chars().next().map_or(1, char::len_utf8);
-                add(self.normalized_owner[m.pattern().as_usize()], match_kind::NORMALIZED, start, end);
+                add(self.normalized_owner[m.form], match_kind::NORMALIZED, start, end);
             }
         }
         if !self.digits.is_empty() {
@@ -395,32 +395,14 @@ impl Matcher {
                 }
             }
         }
-        if let Some(ac) = &self.transformed {
-            for m in ac.find_overlapping_iter(text) {
-                let (item, kind) = self.transformed_owner[m.pattern().as_usize()];
-                add(item, kind, m.start(), m.end());
+        if let Some(transformed) = &self.transformed {
+            for m in transformed.find_overlapping(text) {
+                let (item, kind) = self.transformed_owner[m.form];
+                add(item, kind, m.start, m.end);
             }
         }
         found
     }
-}
-
-fn automaton(patterns: &[String], case_insensitive: bool, reuse: Reuse) -> Option<AhoCorasick> {
-    if patterns.is_empty() {
-        return None;
-    }
-    let kind = match reuse {
-        // A run's own truth searches a handful of messages: the noncontiguous NFA is the cheapest to build (a
-        // contiguous one is built from it), and a DFA pays off only over many texts.
-        Reuse::Once => Some(AhoCorasickKind::NoncontiguousNFA),
-        Reuse::Many => None,
-    };
-    AhoCorasickBuilder::new()
-        .ascii_case_insensitive(case_insensitive)
-        .match_kind(MatchKind::Standard)
-        .kind(kind)
-        .build(patterns)
-        .ok()
 }
 
 /// Pieces of a split value are at least this many characters.
