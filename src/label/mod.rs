@@ -209,6 +209,7 @@ pub async fn label(store: &Store, catalog: &Catalog, options: &Options) -> Resul
     }
     let mut seconds: Vec<(String, f64)> = vec![("setup".into(), 0.0)];
     seconds.extend(rules.iter().map(|r| (r.name.clone(), 0.0)));
+    let waves = waves(&rules);
     let started = Instant::now();
     let split = if partitions > 1 { Some(Split::write(store, partitions).await?) } else { None };
     seconds[0].1 += started.elapsed().as_secs_f64();
@@ -216,30 +217,34 @@ pub async fn label(store: &Store, catalog: &Catalog, options: &Options) -> Resul
         let started = Instant::now();
         let ctx = partition_session(store, catalog, options, split.as_ref().map(|s| (s, partition))).await?;
         seconds[0].1 += started.elapsed().as_secs_f64();
-        for (index, rule) in rules.iter().enumerate() {
-            let started = Instant::now();
-            let frame = ctx
-                .sql(&rule.sql)
-                .await
-                .map_err(|e| Error::Query { query: rule.origin_name(), message: e.to_string() })?;
-            let planned: SchemaRef = Arc::new(frame.schema().as_arrow().clone());
-            let batches = frame
-                .collect()
-                .await
-                .map_err(|e| Error::Query { query: rule.origin_name(), message: e.to_string() })?;
-            // The batches' own schema may differ from the plan's in nullability; they are what the table holds.
-            let schema = batches.first().map_or(planned, |b| b.schema());
-            if let Some((table, writer)) = writers.iter_mut().find(|(t, _)| t.name() == rule.table) {
-                for batch in &batches {
-                    let canonical = to_canonical(batch, *table)
-                        .map_err(|message| Error::Query { query: table.name().into(), message })?;
-                    writer.write(&canonical)?;
+        for wave in &waves {
+            // The rules of a wave are planned and run at once, each on its own task.
+            let tasks: Vec<_> = wave
+                .iter()
+                .map(|&index| {
+                    let (ctx, sql, origin) = (ctx.clone(), rules[index].sql.clone(), rules[index].origin_name());
+                    tokio::spawn(async move {
+                        let started = Instant::now();
+                        (run_rule(&ctx, &sql, &origin).await, started.elapsed())
+                    })
+                })
+                .collect();
+            for (&index, task) in wave.iter().zip(tasks) {
+                let rule = &rules[index];
+                let (result, elapsed) = task.await.map_err(|e| Error::Internal(format!("rule {}: {e}", rule.name)))?;
+                let (schema, batches) = result?;
+                if let Some((table, writer)) = writers.iter_mut().find(|(t, _)| t.name() == rule.table) {
+                    for batch in &batches {
+                        let canonical = to_canonical(batch, *table)
+                            .map_err(|message| Error::Query { query: table.name().into(), message })?;
+                        writer.write(&canonical)?;
+                    }
                 }
+                let table = MemTable::try_new(schema, vec![batches]).map_err(sql_error)?;
+                ctx.deregister_table(rule.table.as_str()).map_err(sql_error)?;
+                ctx.register_table(rule.table.as_str(), Arc::new(table)).map_err(sql_error)?;
+                seconds[index + 1].1 += elapsed.as_secs_f64();
             }
-            let table = MemTable::try_new(schema, vec![batches]).map_err(sql_error)?;
-            ctx.deregister_table(rule.table.as_str()).map_err(sql_error)?;
-            ctx.register_table(rule.table.as_str(), Arc::new(table)).map_err(sql_error)?;
-            seconds[index + 1].1 += started.elapsed().as_secs_f64();
         }
         drop(ctx);
         release_freed_memory();
@@ -256,6 +261,41 @@ pub async fn label(store: &Store, catalog: &Catalog, options: &Options) -> Resul
     summary.rules = rules.iter().map(|r| r.origin_name()).collect();
     summary.partitions = partitions;
     Ok(summary)
+}
+
+/// Run one rule: its result rows, with the schema they have (which may differ from the plan's in nullability).
+async fn run_rule(ctx: &SessionContext, sql: &str, origin: &str) -> Result<(SchemaRef, Vec<RecordBatch>)> {
+    let failed =
+        |e: datafusion::error::DataFusionError| Error::Query { query: origin.to_string(), message: e.to_string() };
+    let frame = ctx.sql(sql).await.map_err(failed)?;
+    let planned: SchemaRef = Arc::new(frame.schema().as_arrow().clone());
+    let batches = frame.collect().await.map_err(failed)?;
+    Ok((batches.first().map_or(planned, |b| b.schema()), batches))
+}
+
+/// The rules grouped into waves that run one after the other; the rules of a wave run at the same time. A rule
+/// comes after every earlier rule whose table it names, that names its table, or that writes the same table (a
+/// name in a comment counts too: that only costs concurrency). Planning a rule takes one core, and on a small store
+/// planning is most of labeling's time: the built-in rules run in 6 waves instead of 13 steps.
+fn waves(rules: &[queries::Rule]) -> Vec<Vec<usize>> {
+    let names: Vec<std::collections::HashSet<String>> = rules
+        .iter()
+        .map(|r| r.sql.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).map(str::to_lowercase).collect())
+        .collect();
+    let mut wave_of = vec![0; rules.len()];
+    for later in 0..rules.len() {
+        for earlier in 0..later {
+            let (a, b) = (&rules[earlier].table, &rules[later].table);
+            if a == b || names[later].contains(a) || names[earlier].contains(b) {
+                wave_of[later] = wave_of[later].max(wave_of[earlier] + 1);
+            }
+        }
+    }
+    let mut waves = vec![Vec::new(); wave_of.iter().max().map_or(0, |w| w + 1)];
+    for (index, wave) in wave_of.into_iter().enumerate() {
+        waves[wave].push(index);
+    }
+    waves
 }
 
 /// The rules to run, checked to produce every label table.
@@ -594,6 +634,35 @@ fn settings_batch(scope: Scope, split_across_recipients: bool) -> RecordBatch {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rule_waits_for_the_rules_whose_tables_it_reads_and_for_those_that_read_its_table() {
+        let rule = |name: &str, sql: &str| queries::Rule {
+            name: name.into(),
+            table: name.split_once('_').unwrap().1.into(),
+            sql: sql.into(),
+            origin: "test".into(),
+        };
+        let rules = [
+            rule("10_a", "SELECT * FROM messages"),
+            rule("20_b", "SELECT * FROM runs"),
+            rule("30_c", "SELECT * FROM \"a\" JOIN b USING (run_id)"),
+            rule("40_d", "SELECT * FROM runs WHERE run_id NOT IN (SELECT run_id FROM e)"),
+            rule("50_e", "SELECT 1 AS run_id"),
+            rule("60_a", "SELECT * FROM items"),
+        ];
+        // c reads a and b; e replaces a table d reads; the second a replaces the first and c's input.
+        assert_eq!(waves(&rules), vec![vec![0, 1, 3], vec![2, 4], vec![5]]);
+        let built_in = queries::rules(None).unwrap();
+        let waves = waves(&built_in);
+        let wave_of = |name: &str| waves.iter().position(|w| w.iter().any(|&i| built_in[i].name == name)).unwrap();
+        assert!(wave_of("20_outward_messages") > wave_of("12_run_truth"));
+        assert!(wave_of("40_exposures") > wave_of("35_relays") && wave_of("35_relays") > wave_of("30_item_matches"));
+        assert!(
+            wave_of("70_outcomes") > wave_of("60_task_success") && wave_of("70_outcomes") > wave_of("40_exposures")
+        );
+        assert!(waves.len() < built_in.len(), "some built-in rules run together: {waves:?}");
+    }
 
     #[test]
     fn spread_keeps_every_row_once_in_order_over_nearly_equal_parts() {
