@@ -18,7 +18,7 @@ const FEW_FORMS: usize = 32;
 /// A compiled set of literal forms.
 pub enum Literals {
     Automaton(AhoCorasick),
-    /// One finder per form (lower-cased when the search ignores ASCII case), with the form's length.
+    /// One finder per form (lower-cased when the search ignores ASCII case).
     Few {
         finders: Vec<Finder<'static>>,
         case_insensitive: bool,
