@@ -179,7 +179,8 @@ pub struct Summary {
     /// How many partitions of runs the store was labeled in.
     pub partitions: usize,
     /// Where labeling's time went, summed over the partitions: `setup` (each partition's session), every rule by
-    /// name, and `summary` (reading the counts back); seconds, for profiling a store's labeling.
+    /// name, and `summary` (reading the counts back); seconds, for profiling a store's labeling. Independent rules
+    /// run at the same time (rule waves), so their seconds overlap.
     pub seconds: Vec<(String, f64)>,
 }
 
