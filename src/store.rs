@@ -179,8 +179,9 @@ pub struct PartWriter {
     temp: PathBuf,
     path: PathBuf,
     rows: usize,
-    /// Small batches held back until they add up to [`PENDING_ROWS`]: the Parquet writer's cost per call (every
-    /// column's levels, pages, statistics) dominated ingest of many small files (AgentLeak: 5 messages a file).
+    /// Small batches held back until they add up to [`PENDING_ROWS`]: the Parquet writer's work per call (every
+    /// column's levels, pages, statistics) is then paid once per 8 k rows, not once per small file (AgentLeak: 5
+    /// messages a file).
     pending: Vec<RecordBatch>,
     pending_rows: usize,
     pending_bytes: usize,
