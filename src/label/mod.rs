@@ -390,22 +390,19 @@ impl Split {
         table.schema().field_with_name(crate::schema::col::RUN_ID).is_ok_and(|f| f.is_nullable())
     }
 
-    /// One partition's rows of a table, in as many parts as the session reads in parallel.
-    async fn read(&self, ctx: &SessionContext, table: Table, partition: usize) -> Result<Vec<Vec<RecordBatch>>> {
+    /// One partition's rows of a table.
+    async fn read(&self, ctx: &SessionContext, table: Table, partition: usize) -> Result<Vec<RecordBatch>> {
         let folders = [
             self.dir.join(table.name()).join(format!("bucket={partition}")),
             self.dir.join(table.name()).join("shared"),
         ];
-        let mut parts = Vec::new();
+        let mut batches = Vec::new();
         for folder in folders.iter().filter(|f| f.is_dir()) {
             let path = format!("{}/", folder.display());
             let frame = ctx.read_arrow(path, ArrowReadOptions::default()).await.map_err(sql_error)?;
-            parts.extend(frame.collect_partitioned().await.map_err(sql_error)?);
+            batches.extend(frame.collect().await.map_err(sql_error)?);
         }
-        if parts.is_empty() {
-            parts.push(Vec::new()); // a table needs one partition, even an empty one
-        }
-        Ok(parts)
+        Ok(batches)
     }
 }
 
@@ -440,17 +437,17 @@ async fn partition_session(
         let frame = ctx.sql(&format!("SELECT * FROM {all}")).await.map_err(sql_error)?;
         let schema: SchemaRef = Arc::new(frame.schema().as_arrow().clone());
         let batches = match split {
-            None => frame.collect_partitioned().await.map_err(sql_error)?,
+            None => frame.collect().await.map_err(sql_error)?,
             Some((split, partition)) => split
                 .read(&ctx, table, partition)
                 .await?
                 .into_iter()
-                .map(|part| part.into_iter().map(|b| b.with_schema(schema.clone())).collect())
+                .map(|b| b.with_schema(schema.clone()))
                 .collect::<std::result::Result<_, _>>()
                 .map_err(sql_error)?,
         };
         ctx.deregister_table(all.as_str()).map_err(sql_error)?;
-        let batches = spread(batches.into_iter().flatten().collect(), ctx.copied_config().target_partitions());
+        let batches = spread(batches, ctx.copied_config().target_partitions());
         ctx.register_table(name, Arc::new(MemTable::try_new(schema, batches).map_err(sql_error)?))
             .map_err(sql_error)?;
     }
