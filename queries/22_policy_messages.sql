@@ -7,7 +7,7 @@ WITH covered AS (
   SELECT DISTINCT run_id, truth_key FROM policy_items
 )
 SELECT m.run_id, c.truth_key, m.turn, m.sender, m.recipients, m.channel, m.kind, m.content, m.tool_args
-FROM messages m
-JOIN covered c ON c.run_id = m.run_id
+FROM covered c
+JOIN messages m ON m.run_id = c.run_id
 WHERE m.kind IN ('message', 'tool_call', 'handoff')
   AND coalesce(m.sender_role, '') <> 'tool'

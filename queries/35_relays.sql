@@ -6,7 +6,8 @@
 -- guardians, who stand with the custodian) is not a relay: a seeker repeating a value back to the group is not
 -- passing it on. A message with unknown recipients is.
 -- Shape: the candidate messages are chosen on their senders and recipients alone; only those passed on are read
--- back with their text (a message is one (run_id, turn)).
+-- back with their text (a message is one (run_id, turn)). Each join names its smaller side first: tvp hashes a
+-- join's left side and streams the right side through it.
 -- Input: item_matches, outward_messages, messages, run_truth, roles. Output: run_id, turn, sender, recipients,
 -- channel, item_id, item_kind, match_kind, span_start, span_end, evidence, custodian.
 WITH exposed AS (
@@ -35,8 +36,8 @@ insiders AS (
 ),
 candidates AS (
   SELECT m.run_id, l.truth_key, m.turn, m.sender, m.recipients, m.channel
-  FROM messages m
-  JOIN relayers l ON l.run_id = m.run_id AND l.agent = m.sender
+  FROM relayers l
+  JOIN messages m ON m.run_id = l.run_id AND m.sender = l.agent
   WHERE m.kind IN ('message', 'tool_call', 'handoff')
 ),
 reaching_outsiders AS (

@@ -11,6 +11,7 @@ use clap::Parser;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
+    disable_transparent_huge_pages();
     let args = match cli::Cli::try_parse() {
         Ok(args) => args,
         Err(e) => {
@@ -37,4 +38,19 @@ fn main() {
         }
     };
     std::process::exit(code);
+}
+
+/// No transparent huge pages for this process (unless `MIMALLOC_ALLOW_THP` asks for them): mimalloc advises them
+/// for its arenas, and the kernel then zeroes 2 MiB at the first touch of each. Measured (release, 2 cores): labeling
+/// the 1.07 GiB benchmark store in one partition spent 6.7 s in the kernel instead of 1.9 s, at a 2.1 GiB peak
+/// instead of 1.7; in 12 partitions the time was the same and the peak 377 MiB instead of 314; ingest and small
+/// labelings were a little faster without them and peaked 20-60 MiB lower.
+fn disable_transparent_huge_pages() {
+    #[cfg(target_os = "linux")]
+    if std::env::var_os("MIMALLOC_ALLOW_THP").is_none() {
+        // SAFETY: PR_SET_THP_DISABLE only sets a flag of this process's address space, checked at page faults.
+        unsafe {
+            libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+        }
+    }
 }

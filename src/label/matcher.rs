@@ -459,6 +459,16 @@ fn plain_tokens(text: &str) -> Vec<(String, usize, usize)> {
 fn project(text: &str) -> (String, Vec<usize>) {
     let mut out = String::with_capacity(text.len());
     let mut map = Vec::with_capacity(text.len());
+    if text.is_ascii() {
+        // Most transcript text: one byte per character, so no char decoding and no multi-character lower case.
+        for (offset, byte) in text.bytes().enumerate() {
+            if byte.is_ascii_alphanumeric() {
+                out.push(byte.to_ascii_lowercase() as char);
+                map.push(offset);
+            }
+        }
+        return (out, map);
+    }
     for (offset, c) in text.char_indices() {
         if c.is_alphanumeric() {
             for lower in c.to_lowercase() {
@@ -484,19 +494,28 @@ pub fn standalone(text: &str, start: usize, end: usize) -> bool {
     !joins(before, first) && !joins(after, last)
 }
 
-/// The digit a spelled word stands for.
+/// The digit a spelled word stands for, in any case. Every digit word is ASCII and no other character lower-cases
+/// to one of their letters, so longer or non-ASCII words are not lower-cased at all.
 fn digit_word(word: &str) -> Option<char> {
-    Some(match word {
-        "zero" | "oh" | "o" | "nought" | "naught" => '0',
-        "one" => '1',
-        "two" => '2',
-        "three" => '3',
-        "four" => '4',
-        "five" => '5',
-        "six" => '6',
-        "seven" => '7',
-        "eight" => '8',
-        "nine" => '9',
+    const LONGEST: usize = "nought".len();
+    if word.len() > LONGEST || !word.is_ascii() {
+        return None;
+    }
+    let mut lower = [0u8; LONGEST];
+    for (to, from) in lower.iter_mut().zip(word.bytes()) {
+        *to = from.to_ascii_lowercase();
+    }
+    Some(match &lower[..word.len()] {
+        b"zero" | b"oh" | b"o" | b"nought" | b"naught" => '0',
+        b"one" => '1',
+        b"two" => '2',
+        b"three" => '3',
+        b"four" => '4',
+        b"five" => '5',
+        b"six" => '6',
+        b"seven" => '7',
+        b"eight" => '8',
+        b"nine" => '9',
         _ => return None,
     })
 }
@@ -524,8 +543,7 @@ fn spelled_digit_runs(text: &str) -> Vec<(String, usize, usize)> {
             end = i + next.len_utf8();
             words.next();
         }
-        let word = text[start..end].to_lowercase();
-        match digit_word(&word) {
+        match digit_word(&text[start..end]) {
             Some(d) => match &mut current {
                 Some((digits, _, run_end)) => {
                     digits.push(d);

@@ -23,7 +23,6 @@ use std::time::Instant;
 use arrow::array::{ArrayRef, AsArray, RecordBatch, StringArray};
 use arrow::datatypes::SchemaRef;
 use datafusion::datasource::MemTable;
-use datafusion::execution::options::ArrowReadOptions;
 use datafusion::prelude::{JsonReadOptions, ParquetReadOptions, SessionConfig, SessionContext};
 use serde::Serialize;
 
@@ -94,10 +93,6 @@ impl Options {
 /// 12; at 12 MiB (10 partitions) it was 482 MiB with the catalog's items and 532 MiB with ten times as many, so
 /// 10 MiB keeps both under 500 MiB; each partition costs a little time of its own (planning, reading its split).
 const PARTITION_BYTES: u64 = 10 << 20;
-
-/// The largest side of a join the rules build one hash table of (bytes, rows); see [`partition_session`].
-const JOIN_BUILD_BYTES: usize = 256 << 20;
-const JOIN_BUILD_ROWS: usize = 4 << 20;
 
 /// A session over the store with the catalog tables and the `tvp_*` functions. Nothing is compiled here: the
 /// returned [`Truths`] reads the store's and the catalog's items the first time a function (or the masker) needs them.
@@ -325,16 +320,22 @@ fn release_freed_memory() {
     }
 }
 
-/// Have mimalloc return freed memory to the system at once instead of a second later (its default): a store
-/// labeled in partitions is large, and there the bound on memory matters more than the time it costs. Measured on
-/// the 1.07 GiB benchmark store (12 partitions): peak 427-437 MiB at 18.4-20.8 s, against 550-576 MiB at 14-15 s
-/// with the default and 516-540 MiB with a 100 ms delay. Small stores, labeled in one partition, keep the default.
+/// Have mimalloc return freed memory to the system 10 ms after it is freed instead of a second later (its default):
+/// a store labeled in partitions is large, and there the bound on memory matters more than the time it costs.
+/// Measured on the 1.07 GiB benchmark store (12 partitions, no huge pages, best of 2): 0 ms peaked at 310-317 MiB
+/// in 12.9-13.5 s (6.1-6.4 s in the kernel, refaulting what was purged), 10 ms at 323-339 MiB in 11.9 s, 50 ms at
+/// 357-371 MiB in 11.5-12.0 s; the default had peaked at 550-576 MiB. Small stores, labeled in one partition, keep
+/// the default. `MIMALLOC_PURGE_DELAY` in the environment overrides this.
 fn purge_freed_memory_soon() {
+    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_some() {
+        return; // the user's setting, read by mimalloc at start-up
+    }
     /// `mi_option_purge_delay` in mimalloc 3's `mi_option_e` (the -sys crate names no constant for it).
     const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+    const MILLISECONDS: std::ffi::c_long = 10;
     // SAFETY: setting an option is allowed at any time; it only changes when unused pages are purged.
     unsafe {
-        libmimalloc_sys::mi_option_set(PURGE_DELAY, 0);
+        libmimalloc_sys::mi_option_set(PURGE_DELAY, MILLISECONDS);
     }
 }
 
@@ -348,58 +349,136 @@ fn partitions_for(store: &Store) -> usize {
 const PER_RUN: [Table; 4] = [Table::Runs, Table::Messages, Table::Items, Table::Actions];
 
 /// The store's per-run tables split into partitions by a hash of the run id, in one pass over the store: the rows
-/// of partition p of a table are Arrow IPC files under `<table>/bucket=p/` of a scratch folder in the store, which
-/// is removed when the split is dropped. Rows without a run id (a scenario's ground truth) belong to every
-/// partition: they are written once, under `<table>/shared/`.
+/// of partition p of a table are an Arrow IPC file `<table>/p.arrow` in a scratch folder of the store, removed when
+/// the split is dropped. Rows without a run id (a scenario's ground truth) belong to every partition: they are
+/// written once, to `<table>/shared.arrow`. The files are not compressed: DataFusion's own Arrow writer compresses
+/// with LZ4, which with its reading back was 6 % of labeling the 1.07 GiB benchmark store in 12 partitions.
 struct Split {
     dir: PathBuf,
 }
 
+/// Rows a partition's file gathers before writing them as one batch: a table's batches come from the store 8 k
+/// rows at a time and, dealt over the partitions, would otherwise be a few hundred rows each for every rule to
+/// step through.
+const SPLIT_BATCH_ROWS: usize = 8192;
+
 impl Split {
     async fn write(store: &Store, partitions: usize) -> Result<Split> {
+        use futures::StreamExt;
         let dir = store.root.join(".label-partitions");
         let _ = std::fs::remove_dir_all(&dir);
         let split = Split { dir };
         let ctx = crate::sql::session(store).await?;
-        ctx.register_udf(udf::bucket_function());
         for table in PER_RUN {
-            let name = table.name();
-            let folder = split.dir.join(name);
-            let sql = format!(
-                "COPY (SELECT *, tvp_bucket(run_id, {partitions}) AS bucket FROM {name} WHERE run_id IS NOT NULL) \
-                 TO '{}/' STORED AS ARROW PARTITIONED BY (bucket)",
-                folder.display().to_string().replace('\'', "''")
-            );
-            query(&ctx, &sql).await?;
-            if Split::has_shared_rows(table) {
-                let sql = format!(
-                    "COPY (SELECT * FROM {name} WHERE run_id IS NULL) TO '{}/' STORED AS ARROW",
-                    folder.join("shared").display().to_string().replace('\'', "''")
-                );
-                query(&ctx, &sql).await?;
+            let folder = split.dir.join(table.name());
+            std::fs::create_dir_all(&folder).map_err(|source| Error::Write { path: folder.clone(), source })?;
+            let frame = ctx.sql(&format!("SELECT * FROM {}", table.name())).await.map_err(sql_error)?;
+            let schema: SchemaRef = Arc::new(frame.schema().as_arrow().clone());
+            // One file per partition, and the shared rows' file last.
+            let mut files: Vec<SplitFile> = (0..=partitions)
+                .map(|p| {
+                    let name = if p < partitions { format!("{p}.arrow") } else { "shared.arrow".into() };
+                    SplitFile::new(folder.join(name), schema.clone())
+                })
+                .collect();
+            let mut stream = frame.execute_stream().await.map_err(sql_error)?;
+            while let Some(batch) = stream.next().await {
+                let batch = batch.map_err(sql_error)?;
+                let run_ids =
+                    batch
+                        .column_by_name(crate::schema::col::RUN_ID)
+                        .and_then(|c| c.as_string_opt::<i32>())
+                        .ok_or_else(|| Error::Internal(format!("the store's {} has no text run_id", table.name())))?;
+                let mut rows: Vec<Vec<u32>> = vec![Vec::new(); partitions + 1];
+                for (row, id) in run_ids.iter().enumerate() {
+                    let part = id.map_or(partitions, |id| udf::bucket_of(id, partitions as u64) as usize);
+                    rows[part].push(row as u32);
+                }
+                for (file, rows) in files.iter_mut().zip(rows) {
+                    if !rows.is_empty() {
+                        let indices = arrow::array::UInt32Array::from(rows);
+                        file.push(arrow::compute::take_record_batch(&batch, &indices).map_err(sql_error)?)?;
+                    }
+                }
+            }
+            for file in files {
+                file.finish()?;
             }
         }
         Ok(split)
     }
 
-    /// Whether some rows of the table can lack a run id (and belong to every partition).
-    fn has_shared_rows(table: Table) -> bool {
-        table.schema().field_with_name(crate::schema::col::RUN_ID).is_ok_and(|f| f.is_nullable())
-    }
-
-    /// One partition's rows of a table.
-    async fn read(&self, ctx: &SessionContext, table: Table, partition: usize) -> Result<Vec<RecordBatch>> {
-        let folders = [
-            self.dir.join(table.name()).join(format!("bucket={partition}")),
-            self.dir.join(table.name()).join("shared"),
-        ];
+    /// One partition's rows of a table (and the rows every partition shares).
+    fn read(&self, table: Table, partition: usize) -> Result<Vec<RecordBatch>> {
+        let folder = self.dir.join(table.name());
         let mut batches = Vec::new();
-        for folder in folders.iter().filter(|f| f.is_dir()) {
-            let path = format!("{}/", folder.display());
-            let frame = ctx.read_arrow(path, ArrowReadOptions::default()).await.map_err(sql_error)?;
-            batches.extend(frame.collect().await.map_err(sql_error)?);
+        for path in [folder.join(format!("{partition}.arrow")), folder.join("shared.arrow")] {
+            let file = match std::fs::File::open(&path) {
+                Ok(file) => file,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue, // no rows there
+                Err(source) => return Err(Error::Read { path, source }),
+            };
+            let reader = arrow::ipc::reader::FileReader::try_new(std::io::BufReader::new(file), None)
+                .map_err(|e| Error::Corrupt { path: path.clone(), reason: e.to_string() })?;
+            for batch in reader {
+                batches.push(batch.map_err(|e| Error::Corrupt { path: path.clone(), reason: e.to_string() })?);
+            }
         }
         Ok(batches)
+    }
+}
+
+/// One partition's file of a split table: rows gathered into batches of [`SPLIT_BATCH_ROWS`], the file created
+/// when the first batch is written (a partition without rows has none).
+struct SplitFile {
+    path: PathBuf,
+    schema: SchemaRef,
+    pending: Vec<RecordBatch>,
+    pending_rows: usize,
+    writer: Option<arrow::ipc::writer::FileWriter<std::io::BufWriter<std::fs::File>>>,
+}
+
+impl SplitFile {
+    fn new(path: PathBuf, schema: SchemaRef) -> SplitFile {
+        SplitFile { path, schema, pending: Vec::new(), pending_rows: 0, writer: None }
+    }
+
+    fn push(&mut self, batch: RecordBatch) -> Result<()> {
+        self.pending_rows += batch.num_rows();
+        self.pending.push(batch);
+        if self.pending_rows >= SPLIT_BATCH_ROWS { self.flush() } else { Ok(()) }
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let failed = |path: &PathBuf, e: arrow::error::ArrowError| Error::Write {
+            path: path.clone(),
+            source: std::io::Error::other(e.to_string()),
+        };
+        let batch = arrow::compute::concat_batches(&self.schema, &self.pending).map_err(|e| failed(&self.path, e))?;
+        self.pending.clear();
+        self.pending_rows = 0;
+        if self.writer.is_none() {
+            let file =
+                std::fs::File::create(&self.path).map_err(|source| Error::Write { path: self.path.clone(), source })?;
+            let writer = arrow::ipc::writer::FileWriter::try_new(std::io::BufWriter::new(file), &self.schema)
+                .map_err(|e| failed(&self.path, e))?;
+            self.writer = Some(writer);
+        }
+        let writer = self.writer.as_mut().expect("created above");
+        writer.write(&batch).map_err(|e| failed(&self.path, e))
+    }
+
+    fn finish(mut self) -> Result<()> {
+        self.flush()?;
+        if let Some(mut writer) = self.writer.take() {
+            writer
+                .finish()
+                .map_err(|e| Error::Write { path: self.path.clone(), source: std::io::Error::other(e.to_string()) })?;
+        }
+        Ok(())
     }
 }
 
@@ -417,12 +496,12 @@ async fn partition_session(
     options: &Options,
     split: Option<(&Split, usize)>,
 ) -> Result<SessionContext> {
-    let config = SessionConfig::new()
-        // A join whose smaller side fits here builds one hash table of it and streams the other side through, in
-        // parallel, instead of repartitioning both sides by the key: the rules join a partition's messages (with
-        // their text) to per-run tables, and repartitioning would copy every message's text.
-        .set_usize("datafusion.optimizer.hash_join_single_partition_threshold", JOIN_BUILD_BYTES)
-        .set_usize("datafusion.optimizer.hash_join_single_partition_threshold_rows", JOIN_BUILD_ROWS);
+    // Every join builds one hash table of its left side and streams the right side through it, in parallel: the
+    // rules put the smaller side first (a partition's messages, with their text, come second). DataFusion swaps the
+    // sides only when it knows both sizes and the left is the larger. Repartitioning both sides by the key instead
+    // would copy every message's text, and building from the messages when the other side's size is unknown (a
+    // CTE's) cost 0.1 s and 60 MiB per partition of the benchmark store for a join with a few thousand rows.
+    let config = SessionConfig::new().set_bool("datafusion.optimizer.repartition_joins", false);
     let ctx = crate::sql::session_with(store, config).await?;
     // The partition's rows are held in memory: several rules read `messages`, and each scan of the Parquet files
     // would decode them again.
@@ -436,8 +515,7 @@ async fn partition_session(
         let batches = match split {
             None => frame.collect().await.map_err(sql_error)?,
             Some((split, partition)) => split
-                .read(&ctx, table, partition)
-                .await?
+                .read(table, partition)?
                 .into_iter()
                 .map(|b| b.with_schema(schema.clone()))
                 .collect::<std::result::Result<_, _>>()
@@ -679,6 +757,59 @@ mod tests {
                 .collect();
             assert_eq!(ids, (0..from).collect::<Vec<_>>());
         }
+    }
+
+    /// The split deals every row of a run to the one partition its id hashes to, in the store's order, gathers the
+    /// small per-partition pieces into batches, and gives every partition the rows without a run id.
+    #[tokio::test]
+    async fn a_split_deals_each_run_to_one_partition_and_shared_rows_to_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::create(dir.path()).unwrap();
+        let ctx = SessionContext::new();
+        let items = |sql: String| {
+            let ctx = ctx.clone();
+            async move {
+                let batches = ctx.sql(&sql).await.unwrap().collect().await.unwrap();
+                batches.iter().map(|b| to_canonical(b, Table::Items).unwrap()).collect::<Vec<_>>()
+            }
+        };
+        let rows = |run_id: &str, n: u32| {
+            format!(
+                "SELECT '{scope}' AS scope, 's' AS scenario_id, {run_id} AS run_id, 'item-' || value AS item_id, \
+                 'code' AS kind, 'v' AS value, make_array('form') AS match_forms, make_array('p') AS patterns, \
+                 make_array('exact') AS match_kinds, false AS in_mni, false AS is_decoy, \
+                 CAST(NULL AS INT) AS partial FROM generate_series(1, {n})",
+                scope = if run_id == "NULL" { "scenario" } else { "run" }
+            )
+        };
+        let mut batches = items(rows("NULL", 3)).await;
+        batches.extend(items(rows("'run-' || (value % 500)", 60_000)).await);
+        store.replace(Table::Items, &batches).unwrap();
+
+        let split = Split::write(&store, 3).await.unwrap();
+        let mut total = 0;
+        for partition in 0..3 {
+            let batches = split.read(Table::Items, partition).unwrap();
+            let mut shared = 0;
+            for batch in &batches {
+                let run_ids = batch.column_by_name("run_id").unwrap().as_string::<i32>();
+                for id in run_ids {
+                    match id {
+                        None => shared += 1,
+                        Some(id) => assert_eq!(udf::bucket_of(id, 3), partition as u64, "{id}"),
+                    }
+                }
+            }
+            assert_eq!(shared, 3, "partition {partition} has every row without a run id");
+            let own = batches.iter().map(RecordBatch::num_rows).sum::<usize>() - shared;
+            // The store's batches are 8 k rows: without gathering, each would leave a piece in every partition.
+            assert!(batches.len() <= 1 + own.div_ceil(SPLIT_BATCH_ROWS), "{} batches for {own} rows", batches.len());
+            total += own;
+        }
+        assert_eq!(total, 60_000, "every run's row is in exactly one partition");
+        let folder = split.dir.clone();
+        drop(split);
+        assert!(!folder.exists(), "the scratch folder is removed with the split");
     }
 
     /// Every rule plans and runs against empty tables of the canonical schema, so a column typo fails here.

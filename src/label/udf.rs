@@ -332,46 +332,9 @@ fn mask_spans(text: &str, matcher: &Matcher) -> String {
     out
 }
 
-#[derive(Debug)]
-struct Bucket {
-    signature: Signature,
-}
-identity_eq!(Bucket);
-
 /// The partition a run id falls in: a stable hash (xxh3) modulo the partition count.
 pub fn bucket_of(run_id: &str, partitions: u64) -> u64 {
     xxhash_rust::xxh3::xxh3_64(run_id.as_bytes()) % partitions.max(1)
-}
-
-impl ScalarUDFImpl for Bucket {
-    fn name(&self) -> &str {
-        "tvp_bucket"
-    }
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-    fn return_type(&self, _args: &[DataType]) -> DfResult<DataType> {
-        Ok(DataType::Int64)
-    }
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> DfResult<ColumnarValue> {
-        let rows = args.number_rows;
-        let ids = strings(&args.args[0], rows, "tvp_bucket")?;
-        let partitions = ints(&args.args[1], rows, "tvp_bucket")?;
-        let out: Int64Array = (0..rows)
-            .map(|row| {
-                let n = if partitions.is_valid(row) { partitions.value(row).max(1) as u64 } else { 1 };
-                ids.get(row).map(|id| bucket_of(id, n) as i64)
-            })
-            .collect();
-        Ok(ColumnarValue::Array(Arc::new(out)))
-    }
-}
-
-/// `tvp_bucket(run_id, n)`: which of n partitions a run is labeled in.
-pub fn bucket_function() -> ScalarUDF {
-    ScalarUDF::new_from_impl(Bucket {
-        signature: Signature::exact(vec![DataType::Utf8, DataType::Int64], Volatility::Immutable),
-    })
 }
 
 #[derive(Debug)]
