@@ -33,7 +33,8 @@ pub struct LabelArgs {
     truth: Option<PathBuf>,
     /// Label the runs in N partitions (by a hash of the run id), one at a time, so memory holds one partition;
     /// default: one partition per 10 MiB of message and ground-truth data (uncompressed), which keeps the peak
-    /// memory under 500 MiB
+    /// memory under 500 MiB. More than one partition needs scratch space in the store while it runs, about ten
+    /// times the store's size on disk
     #[arg(long, value_name = "N")]
     partitions: Option<usize>,
     /// Which views the matcher runs: `all` (also decoded tokens: base64, hex, percent-encoding, `\u` escapes,
