@@ -43,8 +43,9 @@ fn main() {
 /// No transparent huge pages for this process (unless `MIMALLOC_ALLOW_THP` asks for them): mimalloc advises them
 /// for its arenas, and the kernel then zeroes 2 MiB at the first touch of each. Measured (release, 2 cores): labeling
 /// the 1.07 GiB benchmark store in one partition spent 6.7 s in the kernel instead of 1.9 s, at a 2.1 GiB peak
-/// instead of 1.7; in 12 partitions the time was the same and the peak 377 MiB instead of 314; ingest and small
-/// labelings were a little faster without them and peaked 20-60 MiB lower.
+/// instead of 1.7; in 12 partitions the time was the same and the peak 377 MiB instead of 314. Small jobs lose their
+/// best case and their worst: AgentLeak dev's ingest took 0.14-0.43 s with them and 0.17-0.26 s without, its
+/// labeling 0.14-0.44 s and 0.19-0.23 s (six interleaved rounds), at peaks 20-60 MiB lower.
 fn disable_transparent_huge_pages() {
     #[cfg(target_os = "linux")]
     if std::env::var_os("MIMALLOC_ALLOW_THP").is_none() {
