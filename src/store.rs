@@ -89,15 +89,7 @@ impl Store {
         }
         let props = props.build();
         let writer = ArrowWriter::try_new(file, schema, Some(props)).map_err(|e| parquet_error(&temp, e))?;
-        Ok(PartWriter {
-            writer: Some(writer),
-            temp,
-            path,
-            rows: 0,
-            pending: Vec::new(),
-            pending_rows: 0,
-            pending_bytes: 0,
-        })
+        Ok(PartWriter { writer: Some(writer), temp, path, rows: 0, pending: Gather::default() })
     }
 
     /// Write whole batches as one new part file; nothing is written for no rows.
@@ -179,39 +171,58 @@ pub struct PartWriter {
     temp: PathBuf,
     path: PathBuf,
     rows: usize,
-    /// Small batches held back until they add up to [`PENDING_ROWS`]: the Parquet writer's work per call (every
-    /// column's levels, pages, statistics) is then paid once per 8 k rows, not once per small file (AgentLeak: 5
-    /// messages a file).
-    pending: Vec<RecordBatch>,
-    pending_rows: usize,
-    pending_bytes: usize,
+    /// Small batches held back until they add up: the Parquet writer's work per call (every column's levels,
+    /// pages, statistics) is then paid once per 8 k rows, not once per small file (AgentLeak: 5 messages a file).
+    pending: Gather,
 }
 
-/// Rows (or bytes) a part writer gathers before it hands them to the Parquet writer.
-const PENDING_ROWS: usize = 8 * 1024;
-const PENDING_BYTES: usize = 8 << 20;
+/// Small batches gathered into one of about 8 k rows (or 8 MiB) before a writer gets them, so that its work per
+/// call is paid once per gathering. A batch that is that large alone, with nothing gathered, passes through.
+#[derive(Default)]
+pub(crate) struct Gather {
+    batches: Vec<RecordBatch>,
+    rows: usize,
+    bytes: usize,
+}
+
+impl Gather {
+    pub(crate) const ROWS: usize = 8 * 1024;
+    const BYTES: usize = 8 << 20;
+
+    /// Add a batch; the gathered rows as one batch when they are enough to write.
+    pub(crate) fn push(&mut self, batch: RecordBatch) -> arrow::error::Result<Option<RecordBatch>> {
+        if batch.num_rows() >= Self::ROWS && self.batches.is_empty() {
+            return Ok(Some(batch));
+        }
+        self.rows += batch.num_rows();
+        self.bytes += batch.get_array_memory_size();
+        self.batches.push(batch);
+        if self.rows >= Self::ROWS || self.bytes >= Self::BYTES { self.take() } else { Ok(None) }
+    }
+
+    /// The rows gathered so far as one batch, if any.
+    pub(crate) fn take(&mut self) -> arrow::error::Result<Option<RecordBatch>> {
+        let Some(first) = self.batches.first() else { return Ok(None) };
+        let batch = arrow::compute::concat_batches(&first.schema(), &self.batches)?;
+        *self = Gather::default();
+        Ok(Some(batch))
+    }
+}
 
 impl PartWriter {
     pub fn write(&mut self, batch: &RecordBatch) -> Result<()> {
         self.rows += batch.num_rows();
-        if batch.num_rows() >= PENDING_ROWS && self.pending.is_empty() {
-            return self.write_now(batch);
+        match self.pending.push(batch.clone()).map_err(|e| parquet_error(&self.temp, e))? {
+            Some(batch) => self.write_now(&batch),
+            None => Ok(()),
         }
-        self.pending.push(batch.clone());
-        self.pending_rows += batch.num_rows();
-        self.pending_bytes += batch.get_array_memory_size();
-        if self.pending_rows >= PENDING_ROWS || self.pending_bytes >= PENDING_BYTES { self.flush() } else { Ok(()) }
     }
 
     fn flush(&mut self) -> Result<()> {
-        if self.pending.is_empty() {
-            return Ok(());
+        match self.pending.take().map_err(|e| parquet_error(&self.temp, e))? {
+            Some(batch) => self.write_now(&batch),
+            None => Ok(()),
         }
-        let pending = std::mem::take(&mut self.pending);
-        (self.pending_rows, self.pending_bytes) = (0, 0);
-        let batch =
-            arrow::compute::concat_batches(&pending[0].schema(), &pending).map_err(|e| parquet_error(&self.temp, e))?;
-        self.write_now(&batch)
     }
 
     fn write_now(&mut self, batch: &RecordBatch) -> Result<()> {

@@ -358,11 +358,6 @@ struct Split {
     dir: PathBuf,
 }
 
-/// Rows a partition's file gathers before writing them as one batch: a table's batches come from the store 8 k
-/// rows at a time and, dealt over the partitions, would otherwise be a few hundred rows each for every rule to
-/// step through.
-const SPLIT_BATCH_ROWS: usize = 8192;
-
 impl Split {
     async fn write(store: &Store, partitions: usize) -> Result<Split> {
         use futures::StreamExt;
@@ -374,12 +369,11 @@ impl Split {
             let folder = split.dir.join(table.name());
             std::fs::create_dir_all(&folder).map_err(|source| Error::Write { path: folder.clone(), source })?;
             let frame = ctx.sql(&format!("SELECT * FROM {}", table.name())).await.map_err(sql_error)?;
-            let schema: SchemaRef = Arc::new(frame.schema().as_arrow().clone());
             // One file per partition, and the shared rows' file last.
             let mut files: Vec<SplitFile> = (0..=partitions)
                 .map(|p| {
                     let name = if p < partitions { format!("{p}.arrow") } else { "shared.arrow".into() };
-                    SplitFile::new(folder.join(name), schema.clone())
+                    SplitFile::new(folder.join(name))
                 })
                 .collect();
             let mut stream = frame.execute_stream().await.map_err(sql_error)?;
@@ -429,57 +423,49 @@ impl Split {
     }
 }
 
-/// One partition's file of a split table: rows gathered into batches of [`SPLIT_BATCH_ROWS`], the file created
-/// when the first batch is written (a partition without rows has none).
+/// One partition's file of a split table, created when its first rows are written (a partition without rows has
+/// none). The pieces a partition gets of each 8 k-row batch of the store are a few hundred rows: they are gathered
+/// ([`crate::store::Gather`]), so that every rule does not step through that many small batches.
 struct SplitFile {
     path: PathBuf,
-    schema: SchemaRef,
-    pending: Vec<RecordBatch>,
-    pending_rows: usize,
+    pending: crate::store::Gather,
     writer: Option<arrow::ipc::writer::FileWriter<std::io::BufWriter<std::fs::File>>>,
 }
 
 impl SplitFile {
-    fn new(path: PathBuf, schema: SchemaRef) -> SplitFile {
-        SplitFile { path, schema, pending: Vec::new(), pending_rows: 0, writer: None }
+    fn new(path: PathBuf) -> SplitFile {
+        SplitFile { path, pending: Default::default(), writer: None }
     }
 
     fn push(&mut self, batch: RecordBatch) -> Result<()> {
-        self.pending_rows += batch.num_rows();
-        self.pending.push(batch);
-        if self.pending_rows >= SPLIT_BATCH_ROWS { self.flush() } else { Ok(()) }
+        let gathered = self.pending.push(batch).map_err(|e| self.failed(e))?;
+        gathered.map_or(Ok(()), |batch| self.write(&batch))
     }
 
-    fn flush(&mut self) -> Result<()> {
-        if self.pending.is_empty() {
-            return Ok(());
-        }
-        let failed = |path: &PathBuf, e: arrow::error::ArrowError| Error::Write {
-            path: path.clone(),
-            source: std::io::Error::other(e.to_string()),
-        };
-        let batch = arrow::compute::concat_batches(&self.schema, &self.pending).map_err(|e| failed(&self.path, e))?;
-        self.pending.clear();
-        self.pending_rows = 0;
+    fn write(&mut self, batch: &RecordBatch) -> Result<()> {
         if self.writer.is_none() {
             let file =
                 std::fs::File::create(&self.path).map_err(|source| Error::Write { path: self.path.clone(), source })?;
-            let writer = arrow::ipc::writer::FileWriter::try_new(std::io::BufWriter::new(file), &self.schema)
-                .map_err(|e| failed(&self.path, e))?;
+            let writer = arrow::ipc::writer::FileWriter::try_new(std::io::BufWriter::new(file), &batch.schema())
+                .map_err(|e| self.failed(e))?;
             self.writer = Some(writer);
         }
         let writer = self.writer.as_mut().expect("created above");
-        writer.write(&batch).map_err(|e| failed(&self.path, e))
+        writer.write(batch).map_err(|e| Error::Write { path: self.path.clone(), source: std::io::Error::other(e) })
     }
 
     fn finish(mut self) -> Result<()> {
-        self.flush()?;
-        if let Some(mut writer) = self.writer.take() {
-            writer
-                .finish()
-                .map_err(|e| Error::Write { path: self.path.clone(), source: std::io::Error::other(e.to_string()) })?;
+        if let Some(batch) = self.pending.take().map_err(|e| self.failed(e))? {
+            self.write(&batch)?;
         }
-        Ok(())
+        match self.writer.take() {
+            Some(mut writer) => writer.finish().map_err(|e| self.failed(e)),
+            None => Ok(()),
+        }
+    }
+
+    fn failed(&self, e: arrow::error::ArrowError) -> Error {
+        Error::Write { path: self.path.clone(), source: std::io::Error::other(e) }
     }
 }
 
@@ -804,7 +790,11 @@ mod tests {
             assert_eq!(shared, 3, "partition {partition} has every row without a run id");
             let own = batches.iter().map(RecordBatch::num_rows).sum::<usize>() - shared;
             // The store's batches are 8 k rows: without gathering, each would leave a piece in every partition.
-            assert!(batches.len() <= 1 + own.div_ceil(SPLIT_BATCH_ROWS), "{} batches for {own} rows", batches.len());
+            assert!(
+                batches.len() <= 1 + own.div_ceil(crate::store::Gather::ROWS),
+                "{} batches for {own} rows",
+                batches.len()
+            );
             total += own;
         }
         assert_eq!(total, 60_000, "every run's row is in exactly one partition");
